@@ -1,0 +1,257 @@
+"""The reference evaluator: ``evaluate(pack, unit, values, as_of=…, waivers=…)`` → ``UnitResult``.
+
+Pure: no files, no clock. Per rule it decides applicability, checks required evidence, runs the grading
+model and turns gaps into ``missing`` and failures into ``error`` — one bad rule never stops the unit,
+and missing data is never a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from evaluator.compiled import CompiledPack, CompiledRule
+from evaluator.explain import fmt_number
+from evaluator.expr import Context, EvalError, MissingData
+from evaluator.expr.interp import months_before
+from evaluator.grading import GradeEnv, Graded, grade
+from evaluator.rollup import build_unit_result
+from schemas.result import Check, MissingItem, RuleResult, WaiverInfo
+from schemas.rule import EvidenceRequirement, Veto
+from schemas.unit import Unit, Waiver
+
+CENT = Decimal("0.01")
+
+
+def q(value: Decimal) -> Decimal:
+    """Official scores have two decimals, rounded half up (四舍五入)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class VetoOutcome:
+    rule: CompiledRule
+    incident: dict[str, Any]
+
+
+@dataclass
+class RuleEval:
+    """A rule's result plus the exact values the roll-up needs."""
+
+    result: RuleResult
+    earned: Decimal
+    maximum: Decimal
+    counts_in_total: bool
+    bonus: bool = False
+    actual_earned: Decimal = Decimal(0)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_context(pack: CompiledPack, unit: Unit, values: dict[str, Any], as_of: dt.date) -> Context:
+    labels = {f.name: f.label or f.name for f in pack.file.fields}
+    return Context(
+        fields=values,
+        builtins={"as_of": as_of, "period_start": unit.period.start, "period_end": unit.period.end},
+        evidence=[e.model_dump() for e in unit.evidence],
+        inspections=[i.model_dump() for i in unit.inspections],
+        surveys=[s.model_dump() for s in unit.surveys],
+        incidents=[i.model_dump() for i in unit.incidents],
+        as_of=as_of,
+        period=(unit.period.start, unit.period.end),
+        labels=labels,
+    )
+
+
+def evidence_gaps(requirements: list[EvidenceRequirement], unit: Unit, as_of: dt.date, labels: dict[str, str]) -> list[MissingItem]:
+    gaps: list[MissingItem] = []
+    for req in requirements:
+        if req.window.within == "period":
+            start, end, span = unit.period.start, unit.period.end, f"{unit.period.start}至{unit.period.end}"
+        elif req.window.within == "months_before_as_of":
+            start, end = months_before(as_of, req.window.months or 12), as_of
+            span = f"{start}至{end}"
+        else:
+            start, end, span = dt.date.min, dt.date.max, "不限日期"
+        of_kind = [e for e in unit.evidence if e.kind == req.kind]
+        ok = [e for e in of_kind if e.date is not None and start <= e.date <= end and (not req.caption_required or (e.caption or "").strip())]
+        if len(ok) >= req.min_count:
+            continue
+        label = labels.get(req.kind, req.kind)
+        reasons = []
+        undated = sum(1 for e in of_kind if e.date is None)
+        outside = sum(1 for e in of_kind if e.date is not None and not start <= e.date <= end)
+        uncaptioned = sum(1 for e in of_kind if req.caption_required and not (e.caption or "").strip())
+        if undated:
+            reasons.append(f"{undated}份未注明日期")
+        if outside:
+            reasons.append(f"{outside}份不在期限内")
+        if uncaptioned:
+            reasons.append(f"{uncaptioned}份缺少文字说明")
+        why = f"（{'，'.join(reasons)}）" if reasons else ""
+        gaps.append(MissingItem(kind="evidence", name=req.kind,
+                                detail=f"需要“{label}”至少{req.min_count}份（{span}），符合要求的只有{len(ok)}份{why}"))
+    return gaps
+
+
+def _missing_for(gap: MissingData, rule: CompiledRule, values: dict[str, Any], labels: dict[str, str]) -> list[MissingItem]:
+    """All absent fields the rule reads, not only the first one that stopped the evaluation."""
+    if gap.kind != "field":
+        return [MissingItem(kind=gap.kind if gap.kind in ("inspection", "survey", "evidence", "judgement") else "field", name=gap.name, detail=gap.detail)]  # type: ignore[arg-type]
+    names: set[str] = set()
+    for expr in rule.exprs.values():
+        names |= {n for n in expr.reads if n in labels and n not in values}
+    names.add(gap.name.split(".")[0])
+    return [MissingItem(kind="field", name=n, detail=f"未填报“{labels.get(n, n)}”") for n in sorted(names)]
+
+
+def find_waiver(waivers: list[Waiver], unit_id: str, rule_id: str) -> Waiver | None:
+    from fnmatch import fnmatchcase
+
+    for waiver in waivers:
+        if fnmatchcase(unit_id, waiver.unit) and fnmatchcase(rule_id, waiver.rule):
+            return waiver
+    return None
+
+
+def _message(outcome: str, graded: Graded | None, missing: list[MissingItem], reason: str | None) -> str:
+    if outcome == "not_applicable":
+        return reason or "本条不适用"
+    if outcome == "error":
+        return f"无法评测：{reason}"
+    if outcome == "missing":
+        return "缺项：" + "；".join(m.detail for m in missing)
+    if outcome == "manual_pending":
+        return "待人工判定：" + "；".join(m.detail for m in missing)
+    failing = [c.sentence for c in (graded.checks if graded else []) if not c.ok]
+    if outcome == "pass":
+        shown = [c.sentence for c in (graded.checks if graded else [])][:1]
+        return "符合要求" + (f"：{shown[0]}" if shown else "")
+    return ("部分符合：" if outcome == "partial" else "不符合：") + ("；".join(failing) or "未达到要求")
+
+
+def evaluate_rule(pack: CompiledPack, rule: CompiledRule, unit: Unit, ctx: Context, values: dict[str, Any],
+                  as_of: dt.date, labels: dict[str, str]) -> RuleEval:
+    r = rule.rule
+    points = Decimal(str(r.points))
+    node = pack.nodes.get(r.node)
+    bonus = bool(node and any(pack.nodes[c].node.bonus for c in pack.leaf_ancestors(r.node)))
+
+    def result(outcome: str, earned: Decimal, graded: Graded | None = None, missing: list[MissingItem] | None = None,
+               reason: str | None = None, checks: list[Check] | None = None) -> RuleEval:
+        missing = missing or []
+        earned = q(earned)
+        maximum = Decimal(0) if outcome == "not_applicable" else points
+        rr = RuleResult(
+            rule_id=r.id, code=r.code, title=r.title, node=r.node, method=r.method, outcome=outcome,  # type: ignore[arg-type]
+            earned=float(earned), max=float(maximum), lost=float(maximum - earned), level=graded.level if graded else None,
+            message=_message(outcome, graded, missing, reason), checks=checks if checks is not None else (graded.checks if graded else []),
+            missing=missing, error=reason if outcome == "error" else None,
+        )
+        return RuleEval(rr, earned, maximum, outcome != "not_applicable", bonus, earned)
+
+    if r.applies_to and unit.unit.type not in r.applies_to:
+        return result("not_applicable", Decimal(0), reason=f"本条仅适用于{'、'.join(r.applies_to)}，本单位为{unit.unit.type}")
+    try:
+        if rule.applicable is not None:
+            applicable, _ = rule.applicable.evaluate(ctx)
+            if applicable is not True:
+                return result("not_applicable", Decimal(0), reason=f"不满足适用条件：{rule.applicable.source}")
+        graded = grade(r.grading, GradeEnv(rule, ctx_with(ctx, r.params, points), pack.scope.with_params(dict(r.params)),
+                                           {k: Decimal(str(v)) for k, v in pack.meta.levels.items()}, points, unit.judgements.get(r.id)))
+    except MissingData as gap:
+        return result("missing", Decimal(0), missing=_missing_for(gap, rule, values, labels) + evidence_gaps(r.evidence, unit, as_of, labels))
+    except EvalError as exc:
+        return result("error", Decimal(0), reason=str(exc))
+    except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:  # defensive: one rule never stops a unit
+        return result("error", Decimal(0), reason=f"计算出错（{type(exc).__name__}）")
+    if graded.pending:
+        return result("manual_pending", Decimal(0), graded, graded.missing)
+    gaps = graded.missing + evidence_gaps(r.evidence, unit, as_of, labels)
+    if gaps:
+        hint = Check(what="按现有数据", observed=f"{fmt_number(q(graded.earned))}分", expected=f"{fmt_number(points)}分", ok=False,
+                     sentence=f"补齐缺项前本条不得分；按现有数据可得{fmt_number(q(graded.earned))}分")
+        earned = graded.earned if not any(g.kind == "evidence" for g in gaps) and graded.missing else Decimal(0)
+        return result("missing", earned, graded, gaps, checks=[hint, *graded.checks])
+    earned = max(Decimal(0), min(points, graded.earned))
+    outcome = "pass" if earned == points else ("fail" if earned == 0 else "partial")
+    return result(outcome, earned, graded)
+
+
+def ctx_with(ctx: Context, params: dict[str, Any], points: Decimal) -> Context:
+    converted = {k: Decimal(str(v)) if isinstance(v, int | float) and not isinstance(v, bool) else v for k, v in params.items()}
+    return Context(
+        fields=ctx.fields, params=converted, builtins={**ctx.builtins, "points": points, "分值": points},
+        evidence=ctx.evidence, inspections=ctx.inspections, surveys=ctx.surveys, incidents=ctx.incidents,
+        as_of=ctx.as_of, period=ctx.period, labels=ctx.labels,
+    )
+
+
+def apply_waiver(ev: RuleEval, waiver: Waiver | None, as_of: dt.date) -> RuleEval:
+    if waiver is None or ev.result.outcome in ("pass", "not_applicable"):
+        return ev
+    expired = waiver.expires is not None and waiver.expires < as_of
+    info = WaiverInfo(reason=waiver.reason, approved_by=waiver.approved_by, approved_at=waiver.approved_at.isoformat(),
+                      expires=waiver.expires.isoformat() if waiver.expires else None, expired=expired)
+    if expired:
+        message = f"{ev.result.message}（豁免已于{waiver.expires}过期，恢复按实际结果计分）"
+        ev.result = ev.result.model_copy(update={"waiver": info, "message": message})
+        return ev
+    actual = ev.earned
+    ev.result = ev.result.model_copy(update={
+        "outcome": "waived", "waiver": info, "earned": float(ev.maximum), "lost": 0.0,
+        "earned_without_waiver": float(actual),
+        "message": f"已豁免（{waiver.reason}，{waiver.approved_by}批准）；实际结果：{ev.result.message}",
+    })
+    ev.actual_earned = actual
+    ev.earned = ev.maximum
+    return ev
+
+
+def check_veto(rule: CompiledRule, unit: Unit, as_of: dt.date) -> tuple[RuleResult, dict[str, Any] | None]:
+    grading = rule.rule.grading
+    assert isinstance(grading, Veto)
+    start = months_before(as_of, grading.lookback_months)
+    hits = [i for i in unit.incidents if i.type in grading.incident_types and start <= i.date <= as_of
+            and (grading.min_level is None or i.level == grading.min_level)]
+    hits.sort(key=lambda i: (i.date, i.type))
+    r = rule.rule
+    base = {"rule_id": r.id, "code": r.code, "title": r.title, "node": r.node, "method": r.method, "earned": 0.0, "max": 0.0, "lost": 0.0}
+    if not hits:
+        return RuleResult(**base, outcome="pass", message=f"{start}至{as_of}（回溯{grading.lookback_months}个月）内无{'、'.join(grading.incident_types)}"), None
+    hit = hits[-1]
+    effect = describe_effect(grading)
+    message = f"{hit.date}发生“{hit.type}”{('（' + hit.description + '）') if hit.description else ''}，在回溯{grading.lookback_months}个月内：{effect}"
+    return RuleResult(**base, outcome="fail", message=message), {"incident": hit, "effect": effect}
+
+
+def describe_effect(grading: Veto) -> str:
+    parts = []
+    if grading.effect.disqualify:
+        parts.append("取消资格")
+    if grading.effect.deduct:
+        parts.append(f"总分扣{fmt_number(grading.effect.deduct)}分")
+    if grading.effect.cap is not None:
+        parts.append(f"总分不超过{fmt_number(grading.effect.cap)}分")
+    return "，".join(parts)
+
+
+def evaluate(pack: CompiledPack, unit: Unit, values: dict[str, Any], *, as_of: dt.date,
+             waivers: list[Waiver] | None = None) -> Any:
+    """Evaluate one unit. ``values`` are the normalised field values from ``unitdata.check_fields``."""
+    waivers = waivers or []
+    ctx = build_context(pack, unit, values, as_of)
+    labels = {**{f.name: f.label or f.name for f in pack.file.fields}, **{k.id: k.label or k.id for k in pack.file.evidence_kinds}}
+    evals: list[RuleEval] = []
+    for rule in pack.scored_rules():
+        if rule.rule.status != "stable":
+            continue
+        ev = evaluate_rule(pack, rule, unit, ctx, values, as_of, labels)
+        evals.append(apply_waiver(ev, find_waiver(waivers, unit.unit.id, rule.id), as_of))
+    vetoes: list[tuple[CompiledRule, RuleResult, dict[str, Any] | None]] = []
+    for rule in pack.veto_rules():
+        if rule.rule.status == "stable":
+            vr, hit = check_veto(rule, unit, as_of)
+            vetoes.append((rule, vr, hit))
+    return build_unit_result(pack, unit, ctx, evals, vetoes, as_of)

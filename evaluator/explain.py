@@ -1,0 +1,96 @@
+"""Plain Chinese sentences for what a rule looked at: “注册志愿者占比为 9.2%，低于要求的 13%”."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from evaluator.expr import CheckRecord, Expr
+from evaluator.expr.nodes import Call, Name, Node
+from evaluator.expr.scope import Scope
+from schemas.result import Check
+
+_FAIL_TEMPLATES = {
+    ">=": "{what}为{obs}，低于要求的{exp}",
+    ">": "{what}为{obs}，未超过要求的{exp}",
+    "<=": "{what}为{obs}，超过上限{exp}",
+    "<": "{what}为{obs}，未低于要求的{exp}",
+    "==": "{what}为{obs}，要求为{exp}",
+    "!=": "{what}为{obs}，不应为{exp}",
+    "in": "{what}为{obs}，应为{exp}之一",
+    "not in": "{what}为{obs}，不应为{exp}之一",
+}
+_OP_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠", "in": "属于", "not in": "不属于"}
+_CALL_UNITS = {"ratio": "%", "survey_rate": "%", "evidence_count": "份", "problems": "处", "sampled": "个", "passed": "个",
+               "days_between": "天", "incidents": "起"}
+
+
+def fmt_number(value: Decimal | float | int) -> str:
+    number = Decimal(str(value))
+    if number == number.to_integral_value():
+        return str(number.quantize(Decimal(1)))
+    text = format(number.quantize(Decimal("0.01")), "f").rstrip("0").rstrip(".")
+    return text
+
+
+def fmt_value(value: Any, unit: str | None = None) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal | int | float):
+        return f"{fmt_number(value)}{unit or ''}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "、".join(fmt_value(v) for v in value)
+    if value is None:
+        return "（空）"
+    return f"“{value}”"
+
+
+def describe(node: Node, expr: Expr, scope: Scope) -> tuple[str, str | None]:
+    """A human name for an operand and its unit: the field's Chinese label, or the expression text."""
+    if isinstance(node, Name) and len(node.parts) == 1 and node.parts[0] in scope.names:
+        info = scope.names[node.parts[0]]
+        return info.label, info.unit
+    if isinstance(node, Call) and node.func in ("survey_rate", "problems", "evidence_count", "sampled", "passed") and node.args:
+        subject = expr.text(node.args[0]).strip("'\"")
+        suffix = {"survey_rate": "满意率", "problems": "问题数", "evidence_count": "材料份数", "sampled": "抽查数", "passed": "合格数"}[node.func]
+        if node.func == "survey_rate" and subject.endswith(("率", "度")):
+            suffix = ""
+        return f"{subject}{suffix}", _CALL_UNITS.get(node.func)
+    if isinstance(node, Call) and node.func == "ratio" and all(isinstance(a, Name) and a.parts[0] in scope.names for a in node.args):
+        top, bottom = (scope.names[a.parts[0]].label for a in node.args if isinstance(a, Name))
+        return f"{top}占{bottom}的比例", "%"
+    if isinstance(node, Call):
+        return expr.text(node), _CALL_UNITS.get(node.func)
+    return expr.text(node), None
+
+
+def check_from_record(record: CheckRecord, expr: Expr, scope: Scope) -> Check:
+    what, unit = describe(record.left, expr, scope)
+    obs = fmt_value(record.observed, unit)
+    exp = fmt_value(record.expected, unit)
+    op = record.op
+    if record.ok:
+        sentence = f"{what}为{obs}，符合要求（{_OP_TEXT[op]}{exp}）"
+    else:
+        sentence = _FAIL_TEMPLATES[op].format(what=what, obs=obs, exp=exp)
+    return Check(what=what, observed=obs, expected=f"{_OP_TEXT[op]}{exp}", ok=record.ok, sentence=sentence)
+
+
+def bool_check(expr: Expr, value: Any, scope: Scope, label: str | None = None) -> Check:
+    """For a condition with no comparison (``有年度方案``): show the flag itself."""
+    what, _ = describe(expr.tree, expr, scope)
+    what = label or what
+    ok = value is True
+    sentence = f"{what}：{'是' if ok else '否'}" + ("" if ok else "（要求：是）")
+    return Check(what=what, observed=fmt_value(value), expected="是", ok=ok, sentence=sentence)
+
+
+def checks_for(expr: Expr, value: Any, records: list[CheckRecord], scope: Scope) -> list[Check]:
+    if records:
+        return [check_from_record(r, expr, scope) for r in records]
+    if isinstance(value, bool):
+        return [bool_check(expr, value, scope)]
+    return []

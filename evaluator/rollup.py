@@ -1,0 +1,220 @@
+"""Roll rule results up into a unit result: per catalogue node, per method, weights, bonus, composite
+components and gates, vetoes, grade, and the 缺项清单 / 整改清单.
+
+The formula (also in docs/scoring.md and every report):
+  base = Σ_m W_m × E_m / M_m over methods with weights, else full_marks × E / M   (rescale policy)
+  total = min(base + min(bonus, bonus_cap), full_marks + bonus_cap) → composite blend → vetoes
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from evaluator.compiled import CompiledPack, CompiledRule
+from evaluator.expr import Context, EvalError, ExprError, MissingData, compile_expr
+from schemas.result import (
+    ComponentScore, DeficiencyItem, MethodScore, NodeScore, RectificationItem, RuleResult, UnitResult, UnitSummary, VetoHit,
+)
+from schemas.unit import Unit
+
+if TYPE_CHECKING:
+    from evaluator.engine import RuleEval
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+
+
+def q(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def formula_text(pack: CompiledPack) -> str:
+    meta = pack.meta
+    na = "不适用条目从分母中剔除后按比例折算" if meta.na_policy == "rescale" else "不适用条目按满分计"
+    if meta.method_weights:
+        weights = "＋".join(f"{w:g}×{m}得分率" for m, w in meta.method_weights.items())
+        base = f"基本分 = {weights}（得分率 = 该方法实得分 ÷ 该方法适用满分）"
+    else:
+        base = f"基本分 = {meta.full_marks:g} × 实得分 ÷ 适用满分"
+    parts = [base, na, "豁免条目按不扣分计（另列不含豁免的得分）", "缺项、待人工判定与无法评测条目按 0 分计"]
+    if meta.bonus_cap:
+        parts.append(f"奖励分另加，封顶 {meta.bonus_cap:g} 分")
+    if meta.composite:
+        comps = "，".join(f"{c.title}按 {c.weight:.0%} 计入" + (f"（须≥{c.gate.at_least:g}分，否则取消资格）" if c.gate else "") for c in meta.composite.components)
+        parts.append(f"总分 = 本体系得分 × {1 - sum(c.weight for c in meta.composite.components):.0%} ＋ {comps}")
+    parts.append("否决项：回溯期内发生负面清单事件按规定扣分、封顶或取消资格")
+    parts.append("各条得分与总分均保留两位小数（四舍五入）")
+    return "；".join(parts) + "。"
+
+
+def _weighted_base(pack: CompiledPack, evals: list[RuleEval], use_actual: bool) -> tuple[Decimal, dict[str, tuple[Decimal, Decimal]]]:
+    by_method: dict[str, tuple[Decimal, Decimal]] = defaultdict(lambda: (ZERO, ZERO))
+    for ev in evals:
+        if ev.bonus or not ev.counts_in_total:
+            continue
+        earned = ev.actual_earned if use_actual else ev.earned
+        e, m = by_method[ev.result.method]
+        by_method[ev.result.method] = (e + earned, m + ev.maximum)
+    if pack.meta.na_policy == "full_marks":
+        for ev in evals:
+            if not ev.counts_in_total and not ev.bonus:
+                rule_points = Decimal(str(pack.rule(ev.result.rule_id).rule.points))  # type: ignore[union-attr]
+                e, m = by_method[ev.result.method]
+                by_method[ev.result.method] = (e + rule_points, m + rule_points)
+    weights = pack.meta.method_weights
+    full = Decimal(str(pack.meta.full_marks))
+    if weights:
+        live = {m: Decimal(str(w)) for m, w in weights.items() if by_method.get(m, (ZERO, ZERO))[1] > 0}
+        total_w = sum(live.values(), ZERO)
+        if total_w == 0:
+            return ZERO, dict(by_method)
+        scale = full / total_w
+        base = sum((w * scale * by_method[m][0] / by_method[m][1] for m, w in live.items()), ZERO)
+        return base, dict(by_method)
+    earned = sum((e for e, _ in by_method.values()), ZERO)
+    maximum = sum((m for _, m in by_method.values()), ZERO)
+    return (full * earned / maximum if maximum else ZERO), dict(by_method)
+
+
+def _bonus(pack: CompiledPack, evals: list[RuleEval], use_actual: bool) -> Decimal:
+    got = sum(((ev.actual_earned if use_actual else ev.earned) for ev in evals if ev.bonus and ev.counts_in_total), ZERO)
+    return min(got, Decimal(str(pack.meta.bonus_cap)))
+
+
+def _components(pack: CompiledPack, ctx: Context) -> tuple[list[ComponentScore], list[str]]:
+    scores: list[ComponentScore] = []
+    notes: list[str] = []
+    if pack.meta.composite is None:
+        return scores, notes
+    for comp in pack.meta.composite.components:
+        value: Decimal | None = None
+        try:
+            expr = compile_expr(comp.score, pack.scope)
+            raw, _ = expr.evaluate(ctx)
+            value = raw if isinstance(raw, Decimal) else None
+        except MissingData as gap:
+            notes.append(f"{comp.title}：{gap.detail}，无法计入总分，门槛视为未通过")
+        except (EvalError, ExprError) as exc:
+            notes.append(f"{comp.title}：得分无法计算（{exc}）")
+        gate = comp.gate.at_least if comp.gate else None
+        passed = None if value is None else (gate is None or value >= Decimal(str(gate)))
+        scores.append(ComponentScore(id=comp.id, title=comp.title, score=float(q(value)) if value is not None else None,
+                                     weight=comp.weight, gate=gate, gate_passed=passed if comp.gate else None))
+    return scores, notes
+
+
+def _total(pack: CompiledPack, evals: list[RuleEval], components: list[ComponentScore], vetoes: list[tuple[CompiledRule, RuleResult, dict[str, Any] | None]],
+           use_actual: bool) -> tuple[Decimal, Decimal, bool]:
+    base, _ = _weighted_base(pack, evals, use_actual)
+    full = Decimal(str(pack.meta.full_marks))
+    own = min(q(base) + _bonus(pack, evals, use_actual), full + Decimal(str(pack.meta.bonus_cap)))
+    total = own
+    disqualified = False
+    if components:
+        weight_sum = sum((Decimal(str(c.weight)) for c in components), ZERO)
+        total = own * (1 - weight_sum) + sum((Decimal(str(c.weight)) * Decimal(str(c.score or 0)) for c in components), ZERO)
+        disqualified = any(c.gate is not None and c.gate_passed is not True for c in components)
+    for rule, _result, hit in vetoes:
+        if hit is None:
+            continue
+        effect = rule.rule.grading.effect  # type: ignore[union-attr]
+        if effect.deduct:
+            total -= Decimal(str(effect.deduct))
+        if effect.cap is not None:
+            total = min(total, Decimal(str(effect.cap)))
+        disqualified = disqualified or effect.disqualify
+    return q(max(total, ZERO)), q(own), disqualified
+
+
+def _nodes(pack: CompiledPack, evals: list[RuleEval]) -> list[NodeScore]:
+    earned: dict[str, Decimal] = defaultdict(Decimal)
+    maximum: dict[str, Decimal] = defaultdict(Decimal)
+    for ev in evals:
+        for code in pack.leaf_ancestors(ev.result.node):
+            earned[code] += ev.earned
+            maximum[code] += ev.maximum
+    result = []
+    for code, info in pack.nodes.items():
+        m = maximum.get(code, ZERO)
+        e = earned.get(code, ZERO)
+        result.append(NodeScore(code=code, title=info.node.title, depth=info.depth, earned=float(q(e)), max=float(q(m)),
+                                rate=float(q(e / m * 100)) if m else 0.0))
+    return result
+
+
+def _due(as_of: dt.date, days: int) -> str:
+    return (as_of + dt.timedelta(days=days)).isoformat()
+
+
+def _lists(pack: CompiledPack, unit: Unit, evals: list[RuleEval], as_of: dt.date) -> tuple[list[DeficiencyItem], list[RectificationItem]]:
+    deficiencies: list[DeficiencyItem] = []
+    rectifications: list[RectificationItem] = []
+    period = f"{unit.period.start}至{unit.period.end}"
+    for ev in evals:
+        r = ev.result
+        recoverable = float(q(Decimal(str(r.max)) - Decimal(str(r.earned if r.outcome != "waived" else r.max))))
+        for item in r.missing:
+            deficiencies.append(DeficiencyItem(rule_id=r.rule_id, code=r.code, title=r.title, kind=item.kind, name=item.name,
+                                               detail=item.detail, period=period, points_recoverable=recoverable))
+        if r.outcome not in ("fail", "partial", "missing") or ev.bonus:
+            continue
+        rule = pack.rule(r.rule_id)
+        rect = rule.rule.rectification if rule else None
+        rectifications.append(RectificationItem(
+            rule_id=r.rule_id, code=r.code, title=r.title, node=r.node,
+            requirement=rect.requirement if rect else f"对照测评标准“{r.title}”整改到位",
+            role=rect.role if rect else "联络员", due=_due(as_of, rect.deadline_days if rect else 30),
+            severity=rect.severity if rect else "中", points_recoverable=recoverable, problem=r.message,
+        ))
+    deficiencies.sort(key=lambda d: (-d.points_recoverable, d.rule_id, d.name))
+    rectifications.sort(key=lambda x: (-x.points_recoverable, x.due, x.rule_id))
+    return deficiencies, rectifications
+
+
+def _grade(pack: CompiledPack, total: Decimal, disqualified: bool) -> str:
+    if disqualified:
+        return "取消资格"
+    for grade in sorted(pack.meta.grades, key=lambda g: -g.min):
+        if total >= Decimal(str(grade.min)):
+            return grade.label
+    return "达标" if total >= Decimal(str(pack.meta.pass_mark)) else "未达标"
+
+
+def build_unit_result(pack: CompiledPack, unit: Unit, ctx: Context, evals: list[RuleEval],
+                      vetoes: list[tuple[CompiledRule, RuleResult, dict[str, Any] | None]], as_of: dt.date) -> UnitResult:
+    components, notes = _components(pack, ctx)
+    total, own, disqualified = _total(pack, evals, components, vetoes, use_actual=False)
+    total_actual, _, _ = _total(pack, evals, components, vetoes, use_actual=True)
+    _, by_method = _weighted_base(pack, evals, use_actual=False)
+    weights = pack.meta.method_weights or {}
+    methods = []
+    for method in pack.meta.methods:
+        e, m = by_method.get(method, (ZERO, ZERO))
+        w = weights.get(method)
+        methods.append(MethodScore(method=method, earned=float(q(e)), max=float(q(m)), weight=w,
+                                   weighted=float(q(Decimal(str(w)) * e / m)) if w is not None and m else None))
+    counts: dict[str, int] = defaultdict(int)
+    for ev in evals:
+        counts[ev.result.outcome] += 1
+    deficiencies, rectifications = _lists(pack, unit, evals, as_of)
+    veto_hits = [
+        VetoHit(rule_id=rule.id, title=rule.rule.title, incident=hit["incident"].type, date=hit["incident"].date.isoformat(), effect=hit["effect"])
+        for rule, _r, hit in vetoes if hit is not None
+    ]
+    for ev in evals:
+        if ev.result.waiver and ev.result.waiver.expired:
+            notes.append(f"规则 {ev.result.rule_id} 的豁免已于 {ev.result.waiver.expires} 过期，已恢复按实际结果计分")
+    passed = total >= Decimal(str(pack.meta.pass_mark)) and not disqualified
+    ident = unit.unit
+    return UnitResult(
+        unit=UnitSummary(id=ident.id, name=ident.name, type=ident.type, region=ident.region.path, region_code=ident.region.code,
+                         group=ident.group, responsible=ident.responsible),
+        period=f"{unit.period.start}至{unit.period.end}", as_of=as_of.isoformat(), total=float(total),
+        total_without_waivers=float(total_actual), base_score=float(own), grade=_grade(pack, total, disqualified), passed=passed,
+        disqualified=disqualified, counts=dict(sorted(counts.items())), vetoes=veto_hits, components=components,
+        nodes=_nodes(pack, evals), methods=methods, rules=[ev.result for ev in evals] + [v[1] for v in vetoes],
+        deficiencies=deficiencies, rectifications=rectifications, notes=notes,
+    )

@@ -1,0 +1,221 @@
+"""Unit data: load a unit file, check it against the pack's data dictionary, normalise its values.
+
+Values are normalised the way an officer would expect: "85%" in a percent field is 85; full-width
+digits are read as digits; "是/否" are booleans; dates may be 2024-01-31, 2024/1/31 or 2024年1月31日.
+Anything that cannot be read exactly is an error (exit 4) with its location — never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from evaluator.compiled import CompiledPack
+from evaluator.errors import DiagnosticSink, Location
+from evaluator.loader import load_model
+from evaluator.yamlio import LocatedDoc
+from schemas.pack import FieldDef, ItemField
+from schemas.unit import Unit
+
+TRUE_WORDS = {"true", "是", "有", "yes", "y", "√", "✓", "1"}
+FALSE_WORDS = {"false", "否", "无", "no", "n", "×", "0"}
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"), re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+)
+MAX_ABS = Decimal("1e12")
+
+
+class ValueProblem(ValueError):
+    def __init__(self, message: str, hint: str | None = None):
+        self.message = message
+        self.hint = hint
+        super().__init__(message)
+
+
+def parse_number(raw: Any, kind: str, label: str) -> Decimal:
+    if isinstance(raw, bool):
+        raise ValueProblem(f"“{label}”应为数值，实际是 {raw}", "填写数字")
+    if isinstance(raw, int | float):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            raise ValueProblem(f"“{label}”不能是 NaN 或无穷大", "填写有限的数字")
+        number = Decimal(str(raw))
+    elif isinstance(raw, Decimal):
+        number = raw
+    elif isinstance(raw, str):
+        text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "")
+        if kind == "percent" and text.endswith("%"):
+            text = text[:-1]
+        if re.fullmatch(r"-?\d+,\d+", text):
+            raise ValueProblem(f"“{label}”的值 '{raw}' 用逗号作小数点", f"写成 {text.replace(',', '.')}")
+        if text.endswith("%"):
+            raise ValueProblem(f"“{label}”的值 '{raw}' 带有 %，但该字段不是百分比", "只写数字")
+        try:
+            number = Decimal(text)
+        except InvalidOperation as exc:
+            raise ValueProblem(f"“{label}”应为数值，实际是 '{raw}'", "只写阿拉伯数字，如 12 或 12.5，不要写汉字数字或单位") from exc
+        if not number.is_finite():
+            raise ValueProblem(f"“{label}”不能是 NaN 或无穷大", "填写有限的数字")
+    else:
+        raise ValueProblem(f"“{label}”应为数值，实际是{type(raw).__name__}", "填写数字")
+    if abs(number) > MAX_ABS:
+        raise ValueProblem(f"“{label}”的值 {raw} 超出允许范围", "检查是否多写了位数")
+    if kind == "integer" and number != number.to_integral_value():
+        raise ValueProblem(f"“{label}”应为整数，实际是 {raw}", "去掉小数部分")
+    return number
+
+
+def parse_bool(raw: Any, label: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = unicodedata.normalize("NFKC", str(raw)).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueProblem(f"“{label}”应为 是/否，实际是 '{raw}'", "填写 是 或 否（true/false）")
+
+
+def parse_date(raw: Any, label: str) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return dt.date(*(int(g) for g in match.groups()))
+            except ValueError as exc:
+                raise ValueProblem(f"“{label}”的日期 '{raw}' 不存在", "检查月份与日") from exc
+    raise ValueProblem(f"“{label}”的日期 '{raw}' 无法识别", "写成 2024-01-31")
+
+
+def normalise(raw: Any, kind: str, label: str, values: list[str] | None = None,
+              items: list[ItemField] | None = None, bounds: tuple[float | None, float | None] = (None, None)) -> Any:
+    if kind in ("integer", "number", "percent"):
+        number = parse_number(raw, kind, label)
+        low, high = bounds
+        if kind == "percent" and high is None:
+            high = 100
+        if low is None and kind in ("integer", "percent"):
+            low = 0
+        if low is not None and number < Decimal(str(low)):
+            raise ValueProblem(f"“{label}”为 {raw}，不能小于 {low}", "检查是否填错")
+        if high is not None and number > Decimal(str(high)):
+            raise ValueProblem(f"“{label}”为 {raw}，不能大于 {high}", "百分比填 0–100 之间的数" if kind == "percent" else "检查是否填错")
+        return number
+    if kind == "boolean":
+        return parse_bool(raw, label)
+    if kind == "date":
+        return parse_date(raw, label)
+    if kind == "enum":
+        text = str(raw).strip()
+        if values and text not in values:
+            close = difflib.get_close_matches(text, values, n=1, cutoff=0.4)
+            raise ValueProblem(f"“{label}”的值 '{raw}' 不在可选范围内", f"可选：{'、'.join(values)}" + (f"；是否想写 '{close[0]}'？" if close else ""))
+        return text
+    if kind == "text":
+        if isinstance(raw, dict | list):
+            raise ValueProblem(f"“{label}”应为文字", None)
+        return str(raw)
+    if kind == "list":
+        if not isinstance(raw, list):
+            raise ValueProblem(f"“{label}”应为列表（每条记录一行，以 - 开头）", None)
+        return [_record(row, items or [], f"{label}第{i + 1}条") for i, row in enumerate(raw)]
+    raise ValueProblem(f"未知的字段类型 {kind}")  # pragma: no cover
+
+
+def _record(row: Any, items: list[ItemField], label: str) -> dict[str, Any]:
+    if not isinstance(row, dict):
+        raise ValueProblem(f"{label}应为映射（字段: 值）", None)
+    known = {i.name: i for i in items}
+    result: dict[str, Any] = {}
+    for key, value in row.items():
+        if key not in known:
+            close = difflib.get_close_matches(str(key), list(known), n=1)
+            raise ValueProblem(f"{label}有未知的字段 '{key}'", f"是否想写 '{close[0]}'？" if close else f"可用字段：{'、'.join(known)}")
+        if value is None or value == "":
+            continue
+        item = known[key]
+        result[key] = normalise(value, item.type, f"{label}的{item.label or item.name}", item.values)
+    return result
+
+
+def check_fields(pack: CompiledPack, unit: Unit, doc: LocatedDoc | None, sink: DiagnosticSink, source: str) -> dict[str, Any]:
+    """Validate ``unit.fields`` against the data dictionary; returns normalised values (bad ones left out)."""
+    defs: dict[str, FieldDef] = pack.fields
+    values: dict[str, Any] = {}
+
+    def where(*path: str | int, key: bool = False) -> Location:
+        return doc.locate(path, key=key) if doc is not None else Location(source)
+
+    for name, raw in unit.fields.items():
+        definition = defs.get(name)
+        if definition is None:
+            close = difflib.get_close_matches(name, list(defs), n=1, cutoff=0.5)
+            sink.error("D201", f"未知的字段 '{name}'（不在测评体系 {pack.meta.id} 的数据字典中）", where("fields", name, key=True),
+                       f"是否想写 '{close[0]}'？" if close else "用 civic template 生成填报模板查看全部字段")
+            continue
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        try:
+            values[name] = normalise(raw, definition.type, definition.label or name, definition.values, definition.item_fields,
+                                     (definition.min, definition.max))
+        except ValueProblem as problem:
+            sink.error("D202", problem.message, where("fields", name), problem.hint)
+    for definition in defs.values():
+        applies = not definition.unit_types or unit.unit.type in definition.unit_types
+        if definition.required and applies and definition.name not in values and definition.name not in unit.fields:
+            sink.error("D203", f"缺少必填字段“{definition.label or definition.name}”", where("fields"),
+                       f"在 fields 下添加 {definition.name}: …")
+    if unit.unit.type not in pack.meta.unit_types:
+        sink.error("D204", f"单位类型 '{unit.unit.type}' 不在测评体系 {pack.meta.id} 的适用类型中", where("unit", "type"),
+                   f"可用：{'、'.join(pack.meta.unit_types)}")
+    if unit.period.end < unit.period.start:
+        sink.error("D205", f"测评周期结束日 {unit.period.end} 早于开始日 {unit.period.start}", where("period", "end"))
+    _check_vocab(pack, unit, where, sink)
+    return values
+
+
+def _check_vocab(pack: CompiledPack, unit: Unit, where: Any, sink: DiagnosticSink) -> None:
+    vocabularies = (
+        ("evidence", "kind", {k.id for k in pack.file.evidence_kinds}, "材料类型", "evidence_kinds"),
+        ("inspections", "point_type", set(pack.file.point_types), "点位类型", "point_types"),
+        ("surveys", "topic", set(pack.file.survey_topics), "问卷题目", "survey_topics"),
+        ("incidents", "type", set(pack.file.incident_types), "事件类型", "incident_types"),
+    )
+    for section, key, allowed, label, _ in vocabularies:
+        for index, item in enumerate(getattr(unit, section)):
+            value = getattr(item, key)
+            if value not in allowed:
+                close = difflib.get_close_matches(value, sorted(allowed), n=1, cutoff=0.4)
+                sink.error("D206", f"未知的{label} '{value}'", where(section, index, key),
+                           f"是否想写 '{close[0]}'？" if close else f"可用：{'、'.join(sorted(allowed)) or '无'}")
+    for index, survey in enumerate(unit.surveys):
+        if survey.satisfied > survey.sample:
+            sink.error("D207", f"问卷“{survey.topic}”满意人数 {survey.satisfied} 大于样本数 {survey.sample}", where("surveys", index, "satisfied"))
+    for index, record in enumerate(unit.inspections):
+        if record.passed > record.sampled:
+            sink.error("D207", f"点位“{record.point}”合格数 {record.passed} 大于抽查数 {record.sampled}", where("inspections", index, "passed"))
+    for index, evidence in enumerate(unit.evidence):
+        if evidence.file and (Path(evidence.file).is_absolute() or ".." in Path(evidence.file).parts):
+            sink.error("D208", f"材料文件引用 '{evidence.file}' 指向单位文件夹之外", where("evidence", index, "file"),
+                       "只能引用单位数据所在文件夹内的文件，如 材料/方案.pdf")
+
+
+def load_unit_file(path: Path, pack: CompiledPack, sink: DiagnosticSink) -> tuple[Unit | None, dict[str, Any]]:
+    """Load one YAML/JSON unit file; all problems go to ``sink`` with locations."""
+    before = len(sink.errors)
+    unit, doc = load_model(path, Unit, sink, prefix="D")
+    if unit is None:
+        return None, {}
+    values = check_fields(pack, unit, doc, sink, str(path))
+    return (unit if len(sink.errors) == before else None), values
