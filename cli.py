@@ -27,9 +27,10 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-f", "--format", "fmt", type=FORMATS_DIAG, default="human", help="输出格式")
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束")
+@click.option("--tailoring", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="同时检查地方细则（覆盖文件）")
 @guarded
-def lint(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
-    """检查规则包（测评体系）：语法、结构、引用、分值合计、等级阶梯、测试用例覆盖。"""
+def lint(paths: tuple[Path, ...], fmt: str, strict: bool, tailoring: Path | None) -> None:
+    """检查规则包（测评体系）：语法、结构、引用、分值合计、等级阶梯、测试用例覆盖；可同时检查地方细则。"""
     from evaluator.lints import lint_pack
     from evaluator.loader import REPO_RULES, discover_packs, load_pack
 
@@ -38,7 +39,7 @@ def lint(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
         raise usage_error("U002", f"在 {', '.join(map(str, paths)) or 'rules/'} 中没有找到任何测评体系（pack.yaml）")
     sink = DiagnosticSink()
     for directory in targets:
-        pack = load_pack(directory, sink)
+        pack = load_pack(directory, sink, tailoring)
         if pack is not None:
             lint_pack(pack, sink)
     show_diagnostics(sink.sorted(), fmt)
@@ -89,9 +90,12 @@ def _pack_from_unit(path: Path) -> str:
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table", help="输出格式")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="写入文件（原子写入）")
 @click.option("--fail-under", type=float, help="有单位低于此分时以退出码 1 结束")
+@click.option("--record", "record_mode", type=click.Choice(["self", "mock", "official"]), help="把结果记入历史数据库（自评/模拟/正式）")
+@click.option("--who", default="联络员", show_default=True, help="与 --record 一起：记录人")
+@click.option("--db", help="与 --record 一起：历史数据库（默认 civic.db）")
 @guarded
 def evaluate(units: tuple[Path, ...], pack_spec: str | None, as_of: dt.date | None, waivers: Path | None, tailoring: Path | None,
-             fmt: str, output: Path | None, fail_under: float | None) -> None:
+             fmt: str, output: Path | None, fail_under: float | None, record_mode: str | None, who: str, db: str | None) -> None:
     """为一个或多个单位评分：总分、各项目得分、失分说明、缺项清单、整改清单。"""
     from evaluator.api import evaluate_loaded, load_waivers
     from evaluator.render import RENDERERS
@@ -103,7 +107,13 @@ def evaluate(units: tuple[Path, ...], pack_spec: str | None, as_of: dt.date | No
     show_diagnostics(sink.sorted())
     rejected = [{"source": d.location.path, "code": d.code, "message": d.one_line()} for d in sink.errors]
     if results:
-        emit(RENDERERS[fmt](run_report(pack, results, as_of, rejected)), output)
+        report = run_report(pack, results, as_of, rejected)
+        emit(RENDERERS[fmt](report), output)
+        if record_mode:
+            from evaluator.history.store import connect, record_run
+
+            record_run(connect(db), report, mode=record_mode, who=who)
+            click.echo(f"已记入历史数据库（{record_mode}）", err=True)
     if sink.errors:
         click.echo(f"{len({d.location.path for d in sink.errors})} 个单位数据文件有错误，未评分；其余 {len(results)} 个已评分。", err=True)
         sys.exit(EXIT_UNIT)

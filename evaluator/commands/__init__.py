@@ -9,7 +9,11 @@ import importlib
 
 import click
 
-MODULES = ["evaluator.commands.rules_cmd", "evaluator.commands.schema_cmd"]
+MODULES = [
+    "evaluator.commands.rules_cmd",
+    "evaluator.commands.schema_cmd",
+    "evaluator.commands.history_cmd",
+]
 
 
 def register_all(group: click.Group) -> None:
