@@ -1,0 +1,270 @@
+"""Expression AST → SQL triples (value, missing, error) that follow the reference evaluator's left-to-right,
+short-circuit semantics exactly: ``missing`` is true where the reference would raise MissingData first, ``error``
+where it would raise EvalError first. Numbers are DECIMAL; divisions are cleaned to 9 places.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlglot import exp
+
+from evaluator.expr.nodes import Binary, BoolOp, Call, Compare, Const, ListLit, Name, Node, Num, Str, Unary
+from evaluator.expr.scope import Scope
+from evaluator.sqlc.flat import Need
+from evaluator.sqlc.sql import FALSE, TRUE, Unsupported, and_, case, col, not_, num, or_, paren
+
+MAX_ABS = Decimal("1e15")
+
+
+@dataclass(frozen=True)
+class T:
+    val: exp.Expression
+    miss: exp.Expression = FALSE
+    err: exp.Expression = FALSE
+
+    @property
+    def ok(self) -> exp.Expression:
+        return and_(not_(self.miss), not_(self.err))
+
+
+@dataclass
+class Ctx:
+    scope: Scope
+    params: dict[str, Any] = field(default_factory=dict)
+    points: Decimal = Decimal(0)
+    needs: set[Need] = field(default_factory=set)
+
+    def need(self, kind: str, *args: str) -> exp.Expression:
+        item = Need(kind, tuple(args))
+        self.needs.add(item)
+        return col(item.column)
+
+
+def seq(first: T, second: T, val: exp.Expression, extra_err: exp.Expression = FALSE) -> T:
+    """``first`` then ``second`` evaluated in order; ``extra_err`` applies when both succeeded."""
+    miss = or_(first.miss, and_(first.ok, second.miss))
+    err = or_(first.err, and_(first.ok, second.err), and_(first.ok, second.ok, extra_err))
+    return T(val, miss, err)
+
+
+def _magnitude_guard(value: exp.Expression) -> exp.Expression:
+    return exp.GT(this=exp.Abs(this=value), expression=num(MAX_ABS))
+
+
+class Compiler:
+    def __init__(self, ctx: Ctx):
+        self.ctx = ctx
+        self.frames: list[tuple[str, dict[str, Any]]] = []  # (lambda variable, item fields) inside aggregates
+
+    def compile(self, node: Node) -> T:
+        method = getattr(self, f"_{type(node).__name__.lower()}", None)
+        if method is None:
+            raise Unsupported(f"不支持的表达式 {type(node).__name__}")
+        return method(node)  # type: ignore[no-any-return]
+
+    def _num(self, node: Num) -> T:
+        return T(num(node.value))
+
+    def _str(self, node: Str) -> T:
+        return T(exp.Literal.string(node.value))
+
+    def _const(self, node: Const) -> T:
+        if node.value is None:
+            raise Unsupported("null 常量")
+        return T(TRUE if node.value else FALSE)
+
+    def _name(self, node: Name) -> T:
+        if len(node.parts) > 1:
+            raise Unsupported("带点号的字段路径")
+        name = node.parts[0]
+        for var, items in reversed(self.frames):
+            if name in items:
+                field_ = exp.Dot(this=exp.column(var), expression=exp.to_identifier(name, quoted=True))
+                return T(field_, exp.Is(this=field_, expression=exp.Null()))
+        if name in self.ctx.params:
+            value = self.ctx.params[name]
+            return T(exp.Literal.string(value) if isinstance(value, str) else num(Decimal(str(value))))
+        if name in ("points", "分值"):
+            return T(num(self.ctx.points))
+        info = self.ctx.scope.names.get(name)
+        if info is None:
+            raise Unsupported(f"名称 {name} 无法在平铺表中表示")
+        column = self.ctx.need("f", name)
+        return T(column, exp.Is(this=column, expression=exp.Null()))
+
+    def _listlit(self, node: ListLit) -> T:
+        raise Unsupported("列表常量")
+
+    def _unary(self, node: Unary) -> T:
+        inner = self.compile(node.operand)
+        if node.op == "-":
+            return T(exp.Neg(this=paren(inner.val)), inner.miss, inner.err)
+        return T(not_(inner.val), inner.miss, inner.err)
+
+    def _binary(self, node: Binary) -> T:
+        left, right = self.compile(node.left), self.compile(node.right)
+        ops = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}
+        value: exp.Expression = ops[node.op](this=paren(left.val), expression=paren(right.val))
+        zero = FALSE
+        if node.op == "/":
+            zero = exp.EQ(this=paren(right.val), expression=num(0))
+            safe = exp.Div(this=paren(left.val), expression=exp.Nullif(this=paren(right.val), expression=num(0)))
+            value = exp.Cast(this=exp.Round(this=safe, decimals=exp.Literal.number(9)), to=exp.DataType.build("DECIMAL(38,10)"))
+        return seq(left, right, value, or_(zero, _magnitude_guard(value)) if node.op != "/" else zero)
+
+    def _compare(self, node: Compare) -> T:
+        if node.op in ("in", "not in"):
+            raise Unsupported("in 运算")
+        left, right = self.compile(node.left), self.compile(node.right)
+        ops = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+        return seq(left, right, ops[node.op](this=paren(left.val), expression=paren(right.val)))
+
+    def _boolop(self, node: BoolOp) -> T:
+        parts = [self.compile(v) for v in node.values]
+        stop = node.op == "or"
+        miss, err = FALSE, FALSE
+        reached = TRUE  # condition under which the current operand is evaluated
+        for part in parts:
+            miss = or_(miss, and_(reached, part.miss))
+            err = or_(err, and_(reached, part.err))
+            continues = part.val if not stop else not_(part.val)
+            reached = and_(reached, part.ok, continues)
+        vals = [p.val for p in parts]
+        value = and_(*vals) if not stop else or_(*vals)
+        return T(value, miss, err)
+
+    def _call(self, node: Call) -> T:
+        handler = getattr(self, f"fn_{node.func}", None)
+        if handler is None:
+            raise Unsupported(f"函数 {node.func}")
+        return handler(node)  # type: ignore[no-any-return]
+
+    def _literal(self, node: Node) -> str:
+        if not isinstance(node, Str):
+            raise Unsupported("参数须为文字常量")
+        return node.value
+
+    def fn_exists(self, node: Call) -> T:
+        inner = self.compile(node.args[0])
+        return T(not_(inner.miss))
+
+    def fn_coalesce(self, node: Call) -> T:
+        first, second = self.compile(node.args[0]), self.compile(node.args[1])
+        value = case((first.miss, second.val), default=first.val)
+        return T(value, and_(first.miss, second.miss), or_(first.err, and_(first.miss, second.err)))
+
+    def fn_abs(self, node: Call) -> T:
+        inner = self.compile(node.args[0])
+        return T(exp.Abs(this=inner.val), inner.miss, inner.err)
+
+    def fn_ratio(self, node: Call) -> T:
+        top, bottom = self.compile(node.args[0]), self.compile(node.args[1])
+        safe = exp.Div(this=paren(top.val), expression=exp.Nullif(this=paren(bottom.val), expression=num(0)))
+        value = exp.Cast(this=exp.Round(this=exp.Mul(this=paren(safe), expression=num(100)), decimals=exp.Literal.number(9)),
+                         to=exp.DataType.build("DECIMAL(38,10)"))
+        return seq(top, bottom, value, exp.EQ(this=paren(bottom.val), expression=num(0)))
+
+    def _extreme(self, node: Call, build: type[exp.Expression]) -> T:
+        if any(isinstance(a, Name) and self.ctx.scope.names.get(a.parts[0]) and self.ctx.scope.names[a.parts[0]].type == "list" for a in node.args):
+            raise Unsupported(f"{node.func} 作用于列表")
+        parts = [self.compile(a) for a in node.args]
+        result = parts[0]
+        for part in parts[1:]:
+            result = seq(result, part, build(this=result.val, expressions=[part.val]))
+        return result
+
+    def fn_min(self, node: Call) -> T:
+        return self._extreme(node, exp.Least)
+
+    def fn_max(self, node: Call) -> T:
+        return self._extreme(node, exp.Greatest)
+
+    def _per_item(self, source: Node, body: Node) -> tuple[T, exp.Expression, T]:
+        """The list column, a lambda variable, and ``body`` compiled with the record's fields in scope."""
+        if not isinstance(source, Name) or source.parts[0] not in self.ctx.scope.names:
+            raise Unsupported("聚合函数的第一个参数须为列表字段")
+        info = self.ctx.scope.names[source.parts[0]]
+        listed = self._name(source)
+        var = f"x{len(self.frames) + 1}"
+        self.frames.append((var, info.items))
+        try:
+            inner = self.compile(body)
+        finally:
+            self.frames.pop()
+        return listed, exp.to_identifier(var), inner
+
+    @staticmethod
+    def _count_where(listed: T, var: exp.Expression, condition: exp.Expression) -> exp.Expression:
+        lam = exp.Lambda(this=condition, expressions=[var])
+        return exp.Cast(this=exp.ArraySize(this=exp.ArrayFilter(this=listed.val, expression=lam)), to=exp.DataType.build("DECIMAL(38,10)"))
+
+    def _any_item(self, listed: T, var: exp.Expression, condition: exp.Expression) -> exp.Expression:
+        return exp.GT(this=self._count_where(listed, var, condition), expression=num(0))
+
+    def _aggregate_flags(self, listed: T, var: exp.Expression, inner: T) -> tuple[exp.Expression, exp.Expression]:
+        """Every record is evaluated (as the reference does): any record missing → missing, else any error → error."""
+        item_miss = self._any_item(listed, var, inner.miss) if inner.miss is not FALSE else FALSE
+        item_err = self._any_item(listed, var, inner.err) if inner.err is not FALSE else FALSE
+        miss = or_(listed.miss, and_(not_(listed.miss), item_miss))
+        err = and_(not_(miss), or_(listed.err, item_err))
+        return miss, err
+
+    def fn_count(self, node: Call) -> T:
+        if len(node.args) == 1:
+            listed = self.compile(node.args[0])
+            return T(exp.Cast(this=exp.ArraySize(this=listed.val), to=exp.DataType.build("DECIMAL(38,10)")), listed.miss, listed.err)
+        listed, var, inner = self._per_item(node.args[0], node.args[1])
+        miss, err = self._aggregate_flags(listed, var, inner)
+        return T(self._count_where(listed, var, exp.Coalesce(this=paren(inner.val), expressions=[FALSE])), miss, err)
+
+    def fn_any(self, node: Call) -> T:
+        counted = self.fn_count(node)
+        return T(exp.GT(this=counted.val, expression=num(0)), counted.miss, counted.err)
+
+    def fn_all(self, node: Call) -> T:
+        listed, var, inner = self._per_item(node.args[0], node.args[1])
+        miss, err = self._aggregate_flags(listed, var, inner)
+        size = exp.ArraySize(this=listed.val)
+        failing = self._count_where(listed, var, not_(exp.Coalesce(this=paren(inner.val), expressions=[FALSE])))
+        value = and_(exp.GT(this=size, expression=exp.Literal.number(0)), exp.EQ(this=failing, expression=num(0)))
+        return T(value, miss, err)
+
+    def fn_evidence_count(self, node: Call) -> T:
+        if len(node.args) > 1:
+            raise Unsupported("evidence_count 带月数")
+        return T(self.ctx.need("ev_count", self._literal(node.args[0])))
+
+    def fn_inspected(self, node: Call) -> T:
+        return T(self.ctx.need("pt_n", self._literal(node.args[0])))
+
+    def _by_point(self, kind: str, node: Call, *extra: str) -> T:
+        column = self.ctx.need(kind, self._literal(node.args[0]), *extra)
+        return T(column, exp.Is(this=column, expression=exp.Null()))
+
+    def fn_sampled(self, node: Call) -> T:
+        return self._by_point("pt_s", node)
+
+    def fn_passed(self, node: Call) -> T:
+        return self._by_point("pt_p", node)
+
+    def fn_problems(self, node: Call) -> T:
+        types = "|".join(sorted(self._literal(a) for a in node.args[1:]))
+        return self._by_point("pb", node, types)
+
+    def fn_survey_sample(self, node: Call) -> T:
+        return self._by_point("sv_n", node)
+
+    def fn_survey_rate(self, node: Call) -> T:
+        topic = self._literal(node.args[0])
+        sample, yes = self.ctx.need("sv_n", topic), self.ctx.need("sv_y", topic)
+        missing = or_(exp.Is(this=sample, expression=exp.Null()), exp.EQ(this=sample, expression=num(0)))
+        rate = exp.Cast(this=exp.Round(this=exp.Mul(this=paren(exp.Div(this=yes, expression=exp.Nullif(this=sample, expression=num(0)))), expression=num(100)),
+                                       decimals=exp.Literal.number(9)), to=exp.DataType.build("DECIMAL(38,10)"))
+        return T(rate, missing)
+
+
+def compile_expression(tree: Node, ctx: Ctx) -> T:
+    return Compiler(ctx).compile(tree)

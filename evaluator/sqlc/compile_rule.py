@@ -1,0 +1,220 @@
+"""Grading models → SQL. Each rule becomes two columns: its outcome and its earned points (DECIMAL, 2 places).
+
+The CASE that assembles the outcome follows ``engine.evaluate_rule`` step by step: unit type, applicability,
+missing/error raised while grading, manual pending, checklist and evidence gaps, then pass/partial/fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlglot import exp
+
+from evaluator.compiled import CompiledPack, CompiledRule
+from evaluator.sqlc.compile_expr import Ctx, T, compile_expression, seq
+from evaluator.sqlc.sql import FALSE, TRUE, Unsupported, and_, case, greatest, least, not_, num, or_, paren, round_decimal
+from schemas.rule import Bands, Checklist, Combine, Deduction, Formula, Linear, Manual, PassFail, ProblemCount, Sample
+
+
+@dataclass(frozen=True)
+class G:
+    """A graded rule before the outcome CASE: earned (unclamped), raised missing/error, gaps, pending."""
+
+    earned: exp.Expression
+    miss: exp.Expression = FALSE
+    err: exp.Expression = FALSE
+    gaps: exp.Expression = FALSE
+    pending: exp.Expression = FALSE
+
+
+@dataclass
+class RuleEnv:
+    rule: CompiledRule
+    ctx: Ctx
+    levels: dict[str, Decimal]
+    points: Decimal
+
+    def expr(self, path: str) -> T:
+        return compile_expression(self.rule.expr(path).tree, self.ctx)
+
+    def level_points(self, level: str) -> exp.Expression:
+        return num(self.levels[level] * self.points)
+
+
+GradeFn = Callable[[Any, RuleEnv, str], G]
+SQL_GRADERS: dict[str, GradeFn] = {}
+
+
+def sql_grader(*names: str) -> Callable[[GradeFn], GradeFn]:
+    def register(fn: GradeFn) -> GradeFn:
+        for name in names:
+            SQL_GRADERS[name] = fn
+        return fn
+
+    return register
+
+
+def grade_sql(grading: Any, env: RuleEnv, path: str = "grading") -> G:
+    fn = SQL_GRADERS.get(grading.model)
+    if fn is None:
+        raise Unsupported(f"评分模型 {grading.model}")
+    return fn(grading, env, path)
+
+
+@sql_grader("pass_fail")
+def _pass_fail(g: PassFail, env: RuleEnv, path: str) -> G:
+    cond = env.expr(f"{path}.condition")
+    return G(case((cond.val, num(env.points)), default=num(0)), cond.miss, cond.err)
+
+
+def _ladder(count: exp.Expression, steps: list[tuple[exp.Expression, str]], otherwise: str, env: RuleEnv) -> exp.Expression:
+    return case(*[(cond, env.level_points(level)) for cond, level in steps], default=env.level_points(otherwise))
+
+
+@sql_grader("checklist")
+def _checklist(g: Checklist, env: RuleEnv, path: str) -> G:
+    items = [env.expr(f"{path}.items.{i}.condition") for i in range(len(g.items))]
+    met: exp.Expression = num(0)
+    for item in items:
+        met = exp.Add(this=paren(met), expression=case((and_(item.ok, item.val), num(1)), default=num(0)))
+    steps = [(exp.GTE(this=paren(met), expression=num(step.min)), step.level) for step in g.ladder]
+    return G(_ladder(met, steps, g.otherwise, env), FALSE, or_(*[i.err for i in items]), or_(*[i.miss for i in items]))
+
+
+@sql_grader("sample")
+def _sample(g: Sample, env: RuleEnv, path: str) -> G:
+    sampled = exp.Coalesce(this=env.ctx.need("pt_s", g.point_type), expressions=[num(0)])
+    passed = exp.Coalesce(this=env.ctx.need("pt_p", g.point_type), expressions=[num(0)])
+    miss = exp.LT(this=sampled, expression=num(g.min_sampled))
+    err = and_(not_(miss), exp.GT(this=passed, expression=sampled))
+    steps = [(exp.GTE(this=passed, expression=num(step.min)), step.level) for step in g.ladder]
+    return G(_ladder(passed, steps, g.otherwise, env), miss, err)
+
+
+@sql_grader("problem_count")
+def _problem_count(g: ProblemCount, env: RuleEnv, path: str) -> G:
+    count = env.expr(f"{path}.count")
+    steps = [(exp.LTE(this=paren(count.val), expression=num(step.max)), step.level) for step in g.ladder]
+    return G(_ladder(count.val, steps, g.otherwise, env), count.miss, count.err)
+
+
+def _band_condition(band: Any, value: exp.Expression) -> exp.Expression:
+    tests = []
+    for bound, build in ((band.at_least, exp.GTE), (band.more_than, exp.GT), (band.at_most, exp.LTE), (band.less_than, exp.LT)):
+        if bound is not None:
+            tests.append(build(this=paren(value), expression=num(Decimal(str(bound)))))
+    return and_(*tests)
+
+
+@sql_grader("bands")
+def _bands(g: Bands, env: RuleEnv, path: str) -> G:
+    value = env.expr(f"{path}.value")
+    whens = []
+    for band in g.bands:
+        earned = env.level_points(band.level) if band.level else num(Decimal(str(band.points)))
+        whens.append((_band_condition(band, value.val), earned))
+    other = env.level_points(g.otherwise) if isinstance(g.otherwise, str) else num(Decimal(str(g.otherwise)))
+    return G(case(*whens, default=other), value.miss, value.err)
+
+
+@sql_grader("deduction")
+def _deduction(g: Deduction, env: RuleEnv, path: str) -> G:
+    count = env.expr(f"{path}.count")
+    cap = num(Decimal(str(g.cap))) if g.cap is not None else num(env.points)
+    deducted = least(exp.Mul(this=paren(count.val), expression=num(Decimal(str(g.per)))), cap, num(env.points))
+    negative = and_(count.ok, exp.LT(this=paren(count.val), expression=num(0)))
+    return G(exp.Sub(this=num(env.points), expression=deducted), count.miss, or_(count.err, negative))
+
+
+def _fraction(value: exp.Expression, zero: Decimal, full: Decimal) -> exp.Expression:
+    ratio = exp.Div(this=paren(exp.Sub(this=paren(value), expression=num(zero))), expression=num(full - zero))
+    cleaned = exp.Cast(this=exp.Round(this=ratio, decimals=exp.Literal.number(9)), to=exp.DataType.build("DECIMAL(38,10)"))
+    return greatest(num(0), least(num(1), cleaned))
+
+
+@sql_grader("linear")
+def _linear(g: Linear, env: RuleEnv, path: str) -> G:
+    value = env.expr(f"{path}.value")
+    fraction = _fraction(value.val, Decimal(str(g.zero_at)), Decimal(str(g.full_at)))
+    return G(exp.Mul(this=fraction, expression=num(env.points)), value.miss, value.err)
+
+
+@sql_grader("formula")
+def _formula(g: Formula, env: RuleEnv, path: str) -> G:
+    score = env.expr(f"{path}.score")
+    return G(score.val, score.miss, score.err)
+
+
+@sql_grader("worst_of", "best_of")
+def _combine(g: Combine, env: RuleEnv, path: str) -> G:
+    parts = [grade_sql(p.grading, env, f"{path}.parts.{i}.grading") for i, p in enumerate(g.parts)]
+    if any(not isinstance(p.pending, exp.Boolean) or p.gaps is not FALSE for p in parts):
+        raise Unsupported("worst_of/best_of 中含人工判定或清单")
+    chosen = least(*[p.earned for p in parts]) if g.model == "worst_of" else greatest(*[p.earned for p in parts])
+    acc = T(parts[0].earned, parts[0].miss, parts[0].err)
+    for part in parts[1:]:
+        acc = seq(acc, T(part.earned, part.miss, part.err), chosen)
+    return G(chosen, acc.miss, acc.err)
+
+
+@sql_grader("manual")
+def _manual(g: Manual, env: RuleEnv, path: str) -> G:
+    level = env.ctx.need("jl", env.rule.id)
+    points = env.ctx.need("jp", env.rule.id)
+    known = exp.In(this=level, expressions=[exp.Literal.string(k) for k in env.levels])
+    by_level = case(*[(exp.EQ(this=level, expression=exp.Literal.string(k)), num(v * env.points)) for k, v in env.levels.items()], default=num(0))
+    has_level = exp.Not(this=exp.Is(this=level, expression=exp.Null()))
+    has_points = exp.Not(this=exp.Is(this=points, expression=exp.Null()))
+    earned = case((has_level, by_level), default=exp.Coalesce(this=points, expressions=[num(0)]))
+    err = or_(and_(has_level, not_(known)), and_(not_(has_level), has_points, exp.GT(this=points, expression=num(env.points))))
+    return G(earned, FALSE, err, FALSE, and_(not_(has_level), not_(has_points)))
+
+
+def evidence_gaps(rule: CompiledRule, ctx: Ctx) -> exp.Expression:
+    gaps = []
+    for req in rule.rule.evidence:
+        caption = "1" if req.caption_required else "0"
+        column = ctx.need("ev_req", req.kind, req.window.within, str(req.window.months or 12), caption)
+        gaps.append(exp.LT(this=column, expression=num(req.min_count)))
+    return or_(*gaps)
+
+
+@dataclass(frozen=True)
+class CompiledSQL:
+    """``outcome`` and ``points`` (clamped, rounded) of one rule; points count only when the outcome is graded."""
+
+    rule_id: str
+    outcome: exp.Expression
+    points: exp.Expression
+
+
+def compile_rule_sql(pack: CompiledPack, rule: CompiledRule, needs: set[Any]) -> CompiledSQL:
+    r = rule.rule
+    points = Decimal(str(r.points))
+    ctx = Ctx(pack.scope.with_params(dict(r.params)), dict(r.params), points, set())
+    env = RuleEnv(rule, ctx, {k: Decimal(str(v)) for k, v in pack.meta.levels.items()}, points)
+    applies: exp.Expression = TRUE
+    if r.applies_to:
+        applies = exp.In(this=ctx.need("unit_type"), expressions=[exp.Literal.string(t) for t in r.applies_to])
+    app = compile_expression(rule.applicable.tree, ctx) if rule.applicable is not None else T(TRUE)
+    graded = grade_sql(r.grading, env)
+    gaps = or_(graded.gaps, evidence_gaps(rule, ctx))
+    clamped = greatest(num(0), least(num(points), graded.earned))
+    outcome = case(
+        (not_(applies), exp.Literal.string("not_applicable")),
+        (app.miss, exp.Literal.string("missing")),
+        (app.err, exp.Literal.string("error")),
+        (not_(exp.EQ(this=paren(app.val), expression=TRUE)) if app.val is not TRUE else FALSE, exp.Literal.string("not_applicable")),
+        (graded.miss, exp.Literal.string("missing")),
+        (graded.err, exp.Literal.string("error")),
+        (graded.pending, exp.Literal.string("manual_pending")),
+        (gaps, exp.Literal.string("missing")),
+        (exp.EQ(this=clamped, expression=num(points)), exp.Literal.string("pass")),
+        (exp.EQ(this=clamped, expression=num(0)), exp.Literal.string("fail")),
+        default=exp.Literal.string("partial"),
+    )
+    needs |= ctx.needs
+    return CompiledSQL(r.id, outcome, round_decimal(clamped, 2))

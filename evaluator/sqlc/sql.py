@@ -1,0 +1,102 @@
+"""Small builders over sqlglot expressions with constant folding, so generated SQL stays readable."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlglot import exp
+
+TRUE = exp.true()
+FALSE = exp.false()
+
+
+class Unsupported(Exception):
+    """This construct has no SQL translation; the rule falls back to the reference evaluator."""
+
+
+def is_true(e: exp.Expression) -> bool:
+    return isinstance(e, exp.Boolean) and e.this is True
+
+
+def is_false(e: exp.Expression) -> bool:
+    return isinstance(e, exp.Boolean) and e.this is False
+
+
+def or_(*items: exp.Expression) -> exp.Expression:
+    kept = [i for i in items if not is_false(i)]
+    if any(is_true(i) for i in kept):
+        return TRUE
+    if not kept:
+        return FALSE
+    result = kept[0]
+    for item in kept[1:]:
+        result = exp.Or(this=paren(result), expression=paren(item))
+    return result
+
+
+def and_(*items: exp.Expression) -> exp.Expression:
+    kept = [i for i in items if not is_true(i)]
+    if any(is_false(i) for i in kept):
+        return FALSE
+    if not kept:
+        return TRUE
+    result = kept[0]
+    for item in kept[1:]:
+        result = exp.And(this=paren(result), expression=paren(item))
+    return result
+
+
+def not_(e: exp.Expression) -> exp.Expression:
+    if is_true(e):
+        return FALSE
+    if is_false(e):
+        return TRUE
+    return exp.Not(this=paren(e))
+
+
+def paren(e: exp.Expression) -> exp.Expression:
+    if isinstance(e, exp.Column | exp.Literal | exp.Boolean | exp.Paren | exp.Null | exp.Anonymous | exp.Func):
+        return e
+    return exp.Paren(this=e)
+
+
+def num(value: Decimal | float | int) -> exp.Expression:
+    """A numeric literal typed as DECIMAL so arithmetic stays exact like the reference (``Decimal``)."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return exp.Cast(this=exp.Literal.number(text), to=exp.DataType.build("DECIMAL(38,10)"))
+
+
+def col(name: str) -> exp.Expression:
+    return exp.column(name, quoted=True)
+
+
+def case(*whens: tuple[exp.Expression, exp.Expression], default: exp.Expression) -> exp.Expression:
+    live = [(c, v) for c, v in whens if not is_false(c)]
+    if not live:
+        return default
+    if is_true(live[0][0]):
+        return live[0][1]
+    node = exp.Case()
+    for cond, value in live:
+        if is_true(cond):
+            return node.else_(value)
+        node = node.when(cond, value)
+    return node.else_(default)
+
+
+def round_decimal(e: exp.Expression, places: int) -> exp.Expression:
+    """ROUND on DECIMAL rounds half away from zero = the reference's ROUND_HALF_UP for scores (never negative).
+
+    Division yields DOUBLE in DuckDB, so values are first rounded to 9 places and cast back to DECIMAL; this
+    removes binary noise (40.00000000000001) before the official 2-decimal rounding.
+    """
+    cleaned = exp.Cast(this=exp.Round(this=e, decimals=exp.Literal.number(9)), to=exp.DataType.build("DECIMAL(38,9)"))
+    return exp.Round(this=cleaned, decimals=exp.Literal.number(places))
+
+
+def greatest(*items: exp.Expression) -> exp.Expression:
+    return exp.Greatest(this=items[0], expressions=list(items[1:]))
+
+
+def least(*items: exp.Expression) -> exp.Expression:
+    return exp.Least(this=items[0], expressions=list(items[1:]))
