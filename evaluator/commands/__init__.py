@@ -13,6 +13,7 @@ MODULES = [
     "evaluator.commands.rules_cmd",
     "evaluator.commands.schema_cmd",
     "evaluator.commands.history_cmd",
+    "evaluator.commands.sql_cmd",
 ]
 
 

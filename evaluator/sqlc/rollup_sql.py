@@ -64,16 +64,22 @@ def component_columns(pack: CompiledPack, needs: set[Need]) -> list[tuple[str, s
     if pack.meta.composite is None:
         return comps
     for comp in pack.meta.composite.components:
-        ctx = Ctx(pack.scope)
-        tree = sqlglot.exp  # placate linters; real compile below
-        del tree
         from evaluator.expr import compile_expr
 
+        ctx = Ctx(pack.scope)
         t = compile_expression(compile_expr(comp.score, pack.scope).tree, ctx)
         needs |= ctx.needs
         value = f"CASE WHEN {t.miss.sql('duckdb')} OR {t.err.sql('duckdb')} THEN NULL ELSE {_q(t.val.sql('duckdb'))} END"
         comps.append((comp.id, value, comp.weight, comp.gate.at_least if comp.gate else None))
     return comps
+
+
+def _component_needs(pack: CompiledPack) -> set[str]:
+    if pack.meta.composite is None:
+        return set()
+    found: set[Need] = set()
+    component_columns(pack, found)
+    return {n.column for n in found}
 
 
 def summary_sql(pack: CompiledPack, needs: set[Need], long_table: str = "long", units_table: str = "units", dialect: str = "duckdb") -> str:
@@ -102,6 +108,7 @@ def summary_sql(pack: CompiledPack, needs: set[Need], long_table: str = "long", 
     own = f"LEAST({_q('base')} + LEAST(bonus, {cap}), {full} + {cap})"
     vetoes = veto_columns(pack, needs)
     comps = component_columns(pack, needs)
+    carried = sorted({n.column for n in needs if n.kind in ("inc", "as_of")} | _component_needs(pack))
     total = "own"
     disq = ["FALSE"]
     if comps:
@@ -123,7 +130,7 @@ def summary_sql(pack: CompiledPack, needs: set[Need], long_table: str = "long", 
       WITH rule_meta(rule_id, method, points, bonus) AS (VALUES {rule_meta_values(pack)}),
       per_method AS ({per_method}),
       based AS ({base}),
-      owned AS (SELECT b.unit_id, {own} AS own{comp_select}, u.* EXCLUDE (unit_id)
+      owned AS (SELECT b.unit_id, {own} AS own{comp_select}{"".join(f', u."{c}"' for c in carried)}
                 FROM based b JOIN {units_table} u ON u.unit_id = b.unit_id),
       totals AS (SELECT unit_id, own, {_q(f'GREATEST({total}, {_lit(0)})')} AS total, ({' OR '.join(disq)}) AS disqualified FROM owned)
       SELECT unit_id, own AS base_score, total, disqualified, {grade_case} AS grade,

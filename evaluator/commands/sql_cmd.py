@@ -1,0 +1,93 @@
+"""SQL-engine commands: show the compiled SQL, flatten units to the flat layout, score a flat table in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+
+import click
+
+from evaluator.commands.common import emit, guarded, parse_date, show_diagnostics
+
+
+def register(group: click.Group) -> None:
+    @group.command(name="sql")
+    @click.argument("pack")
+    @click.option("--dialect", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+    @click.option("--columns", is_flag=True, help="只列出平铺表需要的列")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+    @guarded
+    def sql(pack: str, dialect: str, columns: bool, output: Path | None) -> None:
+        """显示测评体系编译成的 SQL（逐条规则结果 + 单位汇总），以及无法编译、回退到参考评测器的规则。"""
+        from evaluator.loader import load_pack_or_raise
+        from evaluator.sqlc.rollup_sql import summary_sql
+        from evaluator.sqlc.runner import compile_pack_sql
+
+        p = load_pack_or_raise(pack)
+        pack_sql = compile_pack_sql(p)
+        needs = set(pack_sql.needs)
+        summary = summary_sql(p, needs, dialect=dialect)
+        if columns:
+            emit("\n".join(["unit_id", *sorted(n.column for n in needs)]) + "\n", output)
+            return
+        header = f"-- {p.meta.title}（{p.meta.edition}）：{len(pack_sql.rules)} 条规则编译为 SQL"
+        fallback = "".join(f"\n-- 回退到参考评测器：{rule}（{why}）" for rule, why in sorted(pack_sql.fallback.items()))
+        emit(f"{header}{fallback}\n-- 逐条规则结果（long 表）\n{pack_sql.sql(dialect)};\n\n-- 单位汇总\n{summary};\n", output)
+
+    @group.command()
+    @click.argument("units", nargs=-1, type=click.Path(path_type=Path))
+    @click.option("--pack", "pack_spec", required=True, help="测评体系")
+    @click.option("--as-of", callback=parse_date)
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出 .parquet 或 .csv")
+    @guarded
+    def flatten(units: tuple[Path, ...], pack_spec: str, as_of: dt.date | None, output: Path) -> None:
+        """把单位数据文件转成 SQL 引擎读取的平铺表（每单位一行）。"""
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        from evaluator.api import effective_as_of, load_units
+        from evaluator.errors import DiagnosticSink
+        from evaluator.fsutil import write_atomic
+        from evaluator.loader import load_pack_or_raise
+        from evaluator.sqlc.duck import rows_to_arrow
+        from evaluator.sqlc.flat import flatten_unit
+        from evaluator.sqlc.flatfile import plan
+
+        p = load_pack_or_raise(pack_spec)
+        plan_ = plan(p)
+        sink = DiagnosticSink()
+        loaded = load_units(list(units), p, sink)
+        show_diagnostics(sink.sorted())
+        rows = [flatten_unit(plan_.needs, u.unit, u.values, effective_as_of(u.unit, as_of)) for u in loaded]
+        table = rows_to_arrow(rows, plan_.needs, plan_.pack_sql)
+        import io
+
+        buffer = io.BytesIO()
+        if output.suffix.lower() == ".csv":
+            pacsv.write_csv(table, buffer)
+        else:
+            pq.write_table(table, buffer)
+        write_atomic(output, buffer.getvalue())
+        click.echo(f"已写入 {output}（{len(rows)} 个单位，{len(table.column_names)} 列）", err=True)
+
+    @group.command(name="score-flat")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--pack", "pack_spec", required=True)
+    @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="输出目录")
+    @click.option("--threads", type=int, help="DuckDB 线程数（默认全部核心）")
+    @click.option("--memory-limit", help="DuckDB 内存上限，如 3GB")
+    @guarded
+    def score_flat(source: Path, pack_spec: str, output: Path, threads: int | None, memory_limit: str | None) -> None:
+        """用 SQL（DuckDB）为平铺表中的全部单位评分，写出 unit_summary.parquet 与 rule_results.parquet。"""
+        from evaluator.loader import load_pack_or_raise
+        from evaluator.sqlc.flatfile import score_flat as run
+
+        p = load_pack_or_raise(pack_spec)
+        started = time.perf_counter()
+        stats = run(p, source, output, threads, memory_limit)
+        elapsed = time.perf_counter() - started
+        stats["seconds"] = round(elapsed, 2)
+        click.echo(json.dumps(stats, ensure_ascii=False), err=True)
+        click.echo(f"已评分 {stats['units']} 个单位 × {stats['rules']} 条规则，用时 {elapsed:.1f} 秒；结果在 {output}/", err=True)

@@ -1,0 +1,116 @@
+"""Score a flat table (CSV or Parquet, one row per unit, one column per ``Need``) entirely in SQL and write
+Parquet: ``unit_summary.parquet`` (total, grade, pass, disqualified) and ``rule_results.parquet`` (the long
+unit × rule table). This is the path for hundreds of thousands to millions of units.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evaluator.compiled import CompiledPack
+from evaluator.errors import Diagnostic, Location, UnitDataError, usage_error
+from evaluator.sqlc.flat import Need
+from evaluator.sqlc.rollup_sql import summary_sql
+from evaluator.sqlc.runner import PackSQL, compile_pack_sql
+
+
+@dataclass
+class FlatPlan:
+    pack_sql: PackSQL
+    summary: str
+    needs: list[Need]
+
+
+def plan(pack: CompiledPack) -> FlatPlan:
+    pack_sql = compile_pack_sql(pack)
+    if pack_sql.fallback:
+        listed = "；".join(f"{rule}（{why}）" for rule, why in sorted(pack_sql.fallback.items()))
+        raise usage_error("U020", f"以下规则无法编译为 SQL，不能用纯 SQL 路径评分：{listed}",
+                          hint="改用 civic batch（逐单位评测，自动回退到参考评测器）")
+    needs = set(pack_sql.needs)
+    summary = summary_sql(pack, needs)
+    pack_sql.needs = sorted(needs)
+    return FlatPlan(pack_sql, summary, pack_sql.needs)
+
+
+def _source_sql(path: Path) -> str:
+    quoted = str(path).replace("'", "''")
+    if path.suffix.lower() == ".parquet":
+        return f"read_parquet('{quoted}')"
+    if path.suffix.lower() in (".csv", ".txt"):
+        return f"read_csv('{quoted}', header=true, all_varchar=true)"
+    raise usage_error("U021", f"不支持的平铺表格式：{path.suffix}", hint="使用 .parquet 或 .csv（UTF-8）")
+
+
+def _typed_view(con: Any, plan_: FlatPlan, path: Path) -> None:
+    """Expose the input as ``units`` with the column types the compiled SQL expects; report missing columns."""
+    from evaluator.sqlc.duck import arrow_schema
+
+    con.execute(f"CREATE VIEW raw_units AS SELECT * FROM {_source_sql(path)}")
+    present = {row[0] for row in con.execute("DESCRIBE raw_units").fetchall()}
+    schema = arrow_schema(plan_.needs, plan_.pack_sql)
+    missing = [name for name in schema.names if name not in present]
+    if missing:
+        raise UnitDataError([Diagnostic("D301", f"平铺表缺少列：{'、'.join(missing[:20])}{' 等' if len(missing) > 20 else ''}（共 {len(missing)} 列）",
+                                        Location(str(path)), hint="用 civic flatten 生成平铺表，或按 civic sql --columns 列出的列名准备数据")])
+    casts = []
+    for field in schema:
+        name = field.name.replace('"', '""')
+        duck_type = _duck_type(field.type)
+        casts.append(f'CAST("{name}" AS {duck_type}) AS "{name}"' if duck_type else f'"{name}"')
+    con.execute(f"CREATE VIEW units AS SELECT {', '.join(casts)} FROM raw_units")
+
+
+def _duck_type(arrow_type: Any) -> str | None:
+    import pyarrow as pa
+
+    if pa.types.is_decimal(arrow_type):
+        return "DECIMAL(38,10)"
+    if pa.types.is_date(arrow_type):
+        return "DATE"
+    if pa.types.is_boolean(arrow_type):
+        return "BOOLEAN"
+    if pa.types.is_string(arrow_type):
+        return "VARCHAR"
+    return None  # nested list columns are taken as they are (Parquet only)
+
+
+def score_flat(pack: CompiledPack, source: Path, out_dir: Path, threads: int | None = None, memory_limit: str | None = None) -> dict[str, Any]:
+    """Run the whole pack over ``source`` with DuckDB; write both Parquet files atomically into ``out_dir``."""
+    import duckdb
+
+    plan_ = plan(pack)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        con = duckdb.connect()
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET temp_directory = '{work / 'spill'}'")
+        _typed_view(con, plan_, source)
+        rules_file = work / "rule_results.parquet"
+        con.execute(f"COPY ({plan_.pack_sql.sql('duckdb')}) TO '{rules_file}' (FORMAT PARQUET, COMPRESSION ZSTD)")
+        con.execute(f"CREATE VIEW long AS SELECT * FROM read_parquet('{rules_file}')")
+        summary_file = work / "unit_summary.parquet"
+        con.execute(f"COPY ({plan_.summary}) TO '{summary_file}' (FORMAT PARQUET, COMPRESSION ZSTD)")
+        units = con.execute(f"SELECT COUNT(*) FROM read_parquet('{summary_file}')").fetchone()[0]  # type: ignore[index]
+        con.close()
+        shutil.rmtree(work / "spill", ignore_errors=True)
+        if out_dir.exists():
+            backup = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+            os.replace(out_dir, backup / "old")
+            os.replace(work, out_dir)
+            shutil.rmtree(backup, ignore_errors=True)
+        else:
+            os.replace(work, out_dir)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return {"units": units, "rules": len(plan_.pack_sql.rules), "rule_evaluations": units * len(plan_.pack_sql.rules)}
