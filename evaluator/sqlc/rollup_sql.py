@@ -115,12 +115,14 @@ def summary_sql(pack: CompiledPack, needs: set[Need], long_table: str = "long", 
         weight = sum(Decimal(str(c[2])) for c in comps)
         total = f"(own * {_lit(1 - weight)} + " + " + ".join(f"{_lit(c[2])} * COALESCE(\"c:{c[0]}\", {_lit(0)})" for c in comps) + ")"
         disq += [f"(\"c:{c[0]}\" IS NULL OR \"c:{c[0]}\" < {_lit(c[3])})" for c in comps if c[3] is not None]
+    # As in rollup.py: every deduction first, then the caps, so the total does not depend on rule order.
     for hit, kind, amount in vetoes:
         if kind == "deduct":
             total = f"({total} - CASE WHEN {hit} THEN {amount} ELSE {_lit(0)} END)"
-        elif kind == "cap":
+    for hit, kind, amount in vetoes:
+        if kind == "cap":
             total = f"CASE WHEN {hit} THEN LEAST({total}, {amount}) ELSE {total} END"
-        else:
+        elif kind == "disqualify":
             disq.append(hit)
     comp_select = "".join(f", {c[1]} AS \"c:{c[0]}\"" for c in comps)
     grades = sorted(meta.grades, key=lambda g: -g.min)
