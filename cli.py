@@ -52,7 +52,8 @@ def lint(paths: tuple[Path, ...], fmt: str, strict: bool, tailoring: Path | None
         sys.exit(EXIT_GATE)
 
 
-def _load_for_eval(units: tuple[Path, ...], pack_spec: str | None, tailoring: Path | None) -> tuple[Any, Any, DiagnosticSink]:
+def _load_for_eval(units: tuple[Path, ...], pack_spec: str | None, tailoring: Path | None,
+                   as_of: dt.date | None = None) -> tuple[Any, Any, DiagnosticSink]:
     from evaluator.api import load_units
     from evaluator.loader import load_pack_or_raise
 
@@ -61,7 +62,7 @@ def _load_for_eval(units: tuple[Path, ...], pack_spec: str | None, tailoring: Pa
     spec = pack_spec or _pack_from_unit(units[0])
     pack = load_pack_or_raise(spec, tailoring)
     sink = DiagnosticSink()
-    loaded = load_units(list(units), pack, sink)
+    loaded = load_units(list(units), pack, sink, as_of)
     return pack, loaded, sink
 
 
@@ -69,7 +70,7 @@ def _pack_from_unit(path: Path) -> str:
     """Without --pack, the unit file's ``pack:`` names the pack (or the pack that ships the sample)."""
     for parent in path.resolve().parents:
         if (parent / "pack.yaml").is_file():
-            return str(parent)
+            return _shown(parent)
     try:
         import yaml
 
@@ -79,6 +80,14 @@ def _pack_from_unit(path: Path) -> str:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         pass
     raise usage_error("U004", f"无法确定 {path} 使用的测评体系", hint="用 --pack 指定，例如 --pack wmdw")
+
+
+def _shown(directory: Path) -> str:
+    """The pack directory relative to the working folder when inside it, so messages show short, stable paths."""
+    try:
+        return str(directory.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(directory)
 
 
 @main.command(epilog=EPILOG)
@@ -101,7 +110,7 @@ def evaluate(units: tuple[Path, ...], pack_spec: str | None, as_of: dt.date | No
     from evaluator.render import RENDERERS
     from evaluator.report import run_report
 
-    pack, loaded, sink = _load_for_eval(units, pack_spec, tailoring)
+    pack, loaded, sink = _load_for_eval(units, pack_spec, tailoring, as_of)
     waiver_list = load_waivers(waivers)
     results = evaluate_loaded(pack, loaded, as_of, waiver_list)
     show_diagnostics(sink.sorted())
@@ -117,9 +126,9 @@ def evaluate(units: tuple[Path, ...], pack_spec: str | None, as_of: dt.date | No
     if sink.errors:
         click.echo(f"{len({d.location.path for d in sink.errors})} 个单位数据文件有错误，未评分；其余 {len(results)} 个已评分。", err=True)
         sys.exit(EXIT_UNIT)
-    if fail_under is not None and any(r.total < fail_under for r in results):
-        low = [f"{r.unit.name}（{r.total:g}）" for r in results if r.total < fail_under]
-        click.echo(f"低于 {fail_under:g} 分：{'、'.join(low)}", err=True)
+    if fail_under is not None and any(r.total < fail_under or r.disqualified for r in results):
+        low = [f"{r.unit.name}（{r.total:g}{'，取消资格' if r.disqualified else ''}）" for r in results if r.total < fail_under or r.disqualified]
+        click.echo(f"低于 {fail_under:g} 分或被取消资格：{'、'.join(low)}", err=True)
         sys.exit(EXIT_GATE)
 
 
@@ -137,7 +146,7 @@ def explain(rule_id: str, unit: Path, pack_spec: str | None, as_of: dt.date | No
     from evaluator.engine import evaluate as evaluate_unit
     from evaluator.explain_rule import explain_text
 
-    pack, loaded, sink = _load_for_eval((unit,), pack_spec, None)
+    pack, loaded, sink = _load_for_eval((unit,), pack_spec, None, as_of)
     if sink.errors:
         show_diagnostics(sink.sorted())
         sys.exit(EXIT_UNIT)

@@ -17,7 +17,7 @@ from evaluator.unitdata import load_unit_file
 from schemas.result import UnitResult
 from schemas.unit import Unit, Waiver, WaiverFile
 
-UNIT_SUFFIXES = (".yaml", ".yml", ".json")
+UNIT_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 
 
 @dataclass
@@ -37,7 +37,7 @@ def expand_unit_paths(paths: list[Path]) -> list[Path]:
     return found
 
 
-def load_units(paths: list[Path], pack: CompiledPack, sink: DiagnosticSink) -> list[LoadedUnit]:
+def load_units(paths: list[Path], pack: CompiledPack, sink: DiagnosticSink, as_of: dt.date | None = None) -> list[LoadedUnit]:
     """Load every unit it can; each bad file adds located diagnostics and is skipped."""
     loaded: list[LoadedUnit] = []
     seen: dict[str, str] = {}
@@ -45,15 +45,19 @@ def load_units(paths: list[Path], pack: CompiledPack, sink: DiagnosticSink) -> l
         if not path.exists():
             sink.error("D000", "文件不存在", Location(str(path)), "检查路径是否正确")
             continue
-        unit, values = load_unit_file(path, pack, sink)
-        if unit is None:
-            continue
-        if unit.unit.id in seen:
-            sink.error("D209", f"单位编号 '{unit.unit.id}' 重复（已在 {seen[unit.unit.id]} 中出现）", Location(str(path)),
-                       "每个单位的 unit.id 必须唯一")
-            continue
-        seen[unit.unit.id] = str(path)
-        loaded.append(LoadedUnit(unit, values, str(path)))
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):  # workbooks and tables: evaluator/batch
+            from evaluator.batch.loading import load_tabular_units
+            found = load_tabular_units(path, pack, sink)
+        else:
+            unit, values = load_unit_file(path, pack, sink, as_of)
+            found = [(unit, values, str(path))] if unit is not None else []
+        for unit, values, source in found:
+            if unit.unit.id in seen:
+                sink.error("D209", f"单位编号 '{unit.unit.id}' 重复（已在 {seen[unit.unit.id]} 中出现）", Location(source),
+                           "每个单位的 unit.id 必须唯一")
+                continue
+            seen[unit.unit.id] = source
+            loaded.append(LoadedUnit(unit, values, source))
     return loaded
 
 

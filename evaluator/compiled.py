@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from evaluator.errors import Location
+from evaluator.evalplan import pack_plan
 from evaluator.expr import Expr
 from evaluator.yamlio import LocatedDoc
 from evaluator.expr.scope import FIELD_TYPE_TO_EXPR, NameInfo, Scope
@@ -70,6 +71,7 @@ class CompiledPack:
     tailoring: Tailoring | None = None
     rule_files: list[Path] = field(default_factory=list)
     doc: LocatedDoc | None = None
+    plan_cache: Any = field(default=None, repr=False, compare=False)  # evaluator.evalplan.PackPlan, built on first use
 
     @property
     def meta(self) -> PackMeta:
@@ -80,7 +82,7 @@ class CompiledPack:
         return {f.name: f for f in self.file.fields}
 
     def rule(self, rule_id: str) -> CompiledRule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        return pack_plan(self).rules_by_id.get(rule_id)
 
     def scored_rules(self) -> list[CompiledRule]:
         return [r for r in self.rules if r.rule.grading.model != "veto"]

@@ -172,8 +172,8 @@ def evaluate_rule(pack: CompiledPack, rule: CompiledRule, unit: Unit, ctx: Conte
     if gaps:
         hint = Check(what="按现有数据", observed=f"{fmt_number(q(graded.earned))}分", expected=f"{fmt_number(points)}分", ok=False,
                      sentence=f"补齐缺项前本条不得分；按现有数据可得{fmt_number(q(graded.earned))}分")
-        earned = graded.earned if not any(g.kind == "evidence" for g in gaps) and graded.missing else Decimal(0)
-        return result("missing", earned, graded, gaps, checks=[hint, *graded.checks])
+        # 缺项 scores 0 as the formula and the hint above say; what the present data would earn is only shown.
+        return result("missing", Decimal(0), graded, gaps, checks=[hint, *graded.checks])
     earned = max(Decimal(0), min(points, graded.earned))
     outcome = "pass" if earned == points else ("fail" if earned == 0 else "partial")
     return result(outcome, earned, graded)
@@ -214,7 +214,7 @@ def check_veto(rule: CompiledRule, unit: Unit, as_of: dt.date) -> tuple[RuleResu
     assert isinstance(grading, Veto)
     start = months_before(as_of, grading.lookback_months)
     hits = [i for i in unit.incidents if i.type in grading.incident_types and start <= i.date <= as_of
-            and (grading.min_level is None or i.level == grading.min_level)]
+            and (grading.min_level is None or level_at_least(i.level, grading.min_level))]
     hits.sort(key=lambda i: (i.date, i.type))
     r = rule.rule
     base = {"rule_id": r.id, "code": r.code, "title": r.title, "node": r.node, "method": r.method, "earned": 0.0, "max": 0.0, "lost": 0.0}
@@ -224,6 +224,18 @@ def check_veto(rule: CompiledRule, unit: Unit, as_of: dt.date) -> tuple[RuleResu
     effect = describe_effect(grading)
     message = f"{hit.date}发生“{hit.type}”{('（' + hit.description + '）') if hit.description else ''}，在回溯{grading.lookback_months}个月内：{effect}"
     return RuleResult(**base, outcome="fail", message=message), {"incident": hit, "effect": effect}
+
+
+INCIDENT_LEVELS = ("一般", "较大", "重大", "特别重大")  # 国务院《生产安全事故报告和调查处理条例》的事故等级
+
+
+def level_at_least(level: str | None, minimum: str) -> bool:
+    """``min_level`` means “at least”: 特别重大 ≥ 重大 ≥ 较大 ≥ 一般; other level words must match exactly."""
+    if level is None:
+        return False
+    if level in INCIDENT_LEVELS and minimum in INCIDENT_LEVELS:
+        return INCIDENT_LEVELS.index(level) >= INCIDENT_LEVELS.index(minimum)
+    return level == minimum
 
 
 def describe_effect(grading: Veto) -> str:
@@ -237,9 +249,21 @@ def describe_effect(grading: Veto) -> str:
     return "，".join(parts)
 
 
+def substitute_peer_average(ev: RuleEval, rule: CompiledRule, fraction: Decimal, peers: int) -> RuleEval:
+    """Batch only: a not-applicable rule with ``na_substitute: peer_average`` is scored at the average earned
+    fraction of the units of the same batch where it applied (docs/batch.md); flagged ``substituted``."""
+    points = Decimal(str(rule.rule.points))
+    earned = q(points * fraction)
+    message = f"{ev.result.message}；按同批 {peers} 个适用单位的平均得分率 {fmt_number(q(fraction * 100))}% 替代计分"
+    ev.result = ev.result.model_copy(update={"earned": float(earned), "max": float(points), "lost": float(points - earned),
+                                             "substituted": True, "message": message})
+    return RuleEval(ev.result, earned, points, True, ev.bonus, earned)
+
+
 def evaluate(pack: CompiledPack, unit: Unit, values: dict[str, Any], *, as_of: dt.date,
-             waivers: list[Waiver] | None = None) -> Any:
-    """Evaluate one unit. ``values`` are the normalised field values from ``unitdata.check_fields``."""
+             waivers: list[Waiver] | None = None, substitutes: dict[str, tuple[Decimal, int]] | None = None) -> Any:
+    """Evaluate one unit. ``values`` are the normalised field values from ``unitdata.check_fields``.
+    ``substitutes`` (rule id → peer average fraction, peer count) is given by ``civic batch`` only."""
     waivers = waivers or []
     ctx = build_context(pack, unit, values, as_of)
     labels = {**{f.name: f.label or f.name for f in pack.file.fields}, **{k.id: k.label or k.id for k in pack.file.evidence_kinds}}
@@ -248,6 +272,8 @@ def evaluate(pack: CompiledPack, unit: Unit, values: dict[str, Any], *, as_of: d
         if rule.rule.status != "stable":
             continue
         ev = evaluate_rule(pack, rule, unit, ctx, values, as_of, labels)
+        if substitutes and rule.id in substitutes and ev.result.outcome == "not_applicable" and rule.rule.na_substitute == "peer_average":
+            ev = substitute_peer_average(ev, rule, *substitutes[rule.id])
         evals.append(apply_waiver(ev, find_waiver(waivers, unit.unit.id, rule.id), as_of))
     vetoes: list[tuple[CompiledRule, RuleResult, dict[str, Any] | None]] = []
     for rule in pack.veto_rules():

@@ -27,6 +27,9 @@ def explain_text(pack: CompiledPack, rule: CompiledRule, item: Any, result: Rule
     if names:
         lines += ["", "所用数据："]
         for name in names:
+            if name in r.params:
+                lines.append(f"  - 参数 {name}：{r.params[name]}")
+                continue
             label = pack.scope.names[name].label if name in pack.scope.names else name
             unit = pack.scope.names[name].unit if name in pack.scope.names else None
             value = item.values.get(name)
@@ -35,7 +38,7 @@ def explain_text(pack: CompiledPack, rule: CompiledRule, item: Any, result: Rule
         lines += ["", "所需材料："]
         for req in r.evidence:
             have = [e for e in item.unit.evidence if e.kind == req.kind]
-            lines.append(f"  - {req.kind} 至少 {req.min_count} 份（{req.window.within}）：已提交 {len(have)} 份" +
+            lines.append(f"  - {req.kind} 至少 {req.min_count} 份（{_window_text(req.window)}{'，须有文字说明' if req.caption_required else ''}）：已提交 {len(have)} 份" +
                          ("".join(f"\n      · {e.title}（{e.date or '无日期'}）" for e in have)))
     lines += ["", "判定步骤："]
     lines += [f"  {'✓' if c.ok else '✗'} {c.sentence}" for c in result.checks] or ["  （无）"]
@@ -49,3 +52,10 @@ def explain_text(pack: CompiledPack, rule: CompiledRule, item: Any, result: Rule
         rect = r.rectification
         lines.append(f"整改：{rect.requirement}（责任：{rect.role}，期限 {rect.deadline_days} 天，{rect.severity}）")
     return "\n".join(lines)
+
+
+def _window_text(window: Any) -> str:
+    """The evidence date window in the words of the rule text, never the raw YAML value."""
+    if window.within == "months_before_as_of":
+        return f"基准日前{window.months or 12}个月内"
+    return {"period": "测评周期内", "any": "不限日期"}.get(window.within, window.within)

@@ -85,13 +85,13 @@ def _pass_fail(g: PassFail, env: GradeEnv, path: str) -> Graded:
 def _checklist(g: Checklist, env: GradeEnv, path: str) -> Graded:
     met = 0
     checks: list[Check] = []
-    missing: list[MissingItem] = []
+    gaps: dict[tuple[Any, str], tuple[list[str], str]] = {}  # one 缺项 per absent field, naming every item it blocks
     for index, item in enumerate(g.items):
         label = f"第{index + 1}项“{item.text}”"
         try:
             value, item_checks = env.run(f"{path}.items.{index}.condition")
         except MissingData as gap:
-            missing.append(MissingItem(kind=_kind(gap.kind), name=gap.name, detail=f"{label}：{gap.detail}"))
+            gaps.setdefault((_kind(gap.kind), gap.name), ([], gap.detail))[0].append(label)
             checks.append(Check(what=label, observed="缺数据", expected="符合", ok=False, sentence=f"{label}无法判断：{gap.detail}"))
             continue
         ok = value is True
@@ -99,6 +99,7 @@ def _checklist(g: Checklist, env: GradeEnv, path: str) -> Graded:
         detail = "；".join(c.sentence for c in item_checks if not c.ok and c.what != item.condition) if not ok else ""
         checks.append(Check(what=label, observed="符合" if ok else "不符合", expected="符合", ok=ok,
                             sentence=f"{label}{'符合' if ok else '不符合'}" + (f"（{detail}）" if detail else "")))
+    missing = [MissingItem(kind=kind, name=name, detail=f"{'、'.join(labels)}：{detail}") for (kind, name), (labels, detail) in gaps.items()]
     level = next((step.level for step in g.ladder if met >= step.min), g.otherwise)
     summary = Check(what="符合项数", observed=f"{met}/{len(g.items)}项", expected=f"{g.ladder[0].min}项为{g.ladder[0].level}", ok=met >= g.ladder[0].min,
                     sentence=f"{len(g.items)}项中符合{met}项，评为{level}等")

@@ -1,6 +1,12 @@
 """Semantic lints over a loaded pack. One function per lint, registered in ``LINTS`` with its code.
 
-Codes: R3xx errors and W3xx warnings (warnings fail only with ``civic lint --strict``).
+Codes: R3xx errors and W3xx warnings (warnings fail only with ``civic lint --strict``); R205 checks what
+each expression yields against where it is used.
+
+Some lints compare the whole pack (point sums, rules without fixtures). They are skipped when a rule or
+fixture file could not be loaded — the file's own error is the one to fix, and the sums would only echo
+it — and the point-sum lints are skipped on a tailored pack, whose 细则 may drop rules or change points
+on purpose (the score then rescales; see docs/scoring.md).
 """
 
 from __future__ import annotations
@@ -11,16 +17,25 @@ from decimal import Decimal
 
 from evaluator.compiled import CompiledPack, CompiledRule, walk_catalogue
 from evaluator.errors import DiagnosticSink, Location
+from evaluator.expr.functions import TYPE_LABELS
+from evaluator.expr.scope import ANY, BOOL, NUMBER
 from schemas.rule import Band, Bands, Checklist, Combine, Deduction, ProblemCount, Sample, Veto
 
 Lint = Callable[[CompiledPack, DiagnosticSink], None]
 LINTS: dict[str, tuple[str, Lint]] = {}
 FIXTURE_LINTS: dict[str, tuple[str, Lint]] = {}
+NEEDS_ALL_RULES: set[str] = set()  # skipped when a rule file failed to load
+NEEDS_ALL_FIXTURES: set[str] = set()  # skipped when a fixture file failed to load
+UNTAILORED_ONLY: set[str] = set()  # skipped on a pack with a 地方细则 applied
 
 
-def lint(code: str, title: str, *, fixtures: bool = False) -> Callable[[Lint], Lint]:
+def lint(code: str, title: str, *, fixtures: bool = False, all_rules: bool = False, all_fixtures: bool = False,
+         untailored: bool = False) -> Callable[[Lint], Lint]:
     def register(fn: Lint) -> Lint:
         (FIXTURE_LINTS if fixtures else LINTS)[code] = (title, fn)
+        for flag, group in ((all_rules, NEEDS_ALL_RULES), (all_fixtures, NEEDS_ALL_FIXTURES), (untailored, UNTAILORED_ONLY)):
+            if flag:
+                group.add(code)
         return fn
 
     return register
@@ -28,6 +43,12 @@ def lint(code: str, title: str, *, fixtures: bool = False) -> Callable[[Lint], L
 
 def _d(value: float) -> Decimal:
     return Decimal(str(value))
+
+
+def _n(value: float | Decimal) -> str:
+    """A number as people write it: 4 not 4.0, 0.5 not 0.50."""
+    text = f"{Decimal(str(value)).normalize():f}"
+    return "0" if text in ("-0", "") else text
 
 
 def _pack_loc(pack: CompiledPack, *path: str | int) -> Location:
@@ -64,7 +85,7 @@ def unknown_nodes(pack: CompiledPack, sink: DiagnosticSink) -> None:
                        f"是否想写 '{close[0]}'？" if close else "在 pack.yaml 的 catalogue 中添加该节点")
 
 
-@lint("R304", "分值合计不一致")
+@lint("R304", "分值合计不一致", all_rules=True, untailored=True)
 def points_add_up(pack: CompiledPack, sink: DiagnosticSink) -> None:
     by_node: dict[str, Decimal] = defaultdict(Decimal)
     for rule in pack.scored_rules():
@@ -75,16 +96,16 @@ def points_add_up(pack: CompiledPack, sink: DiagnosticSink) -> None:
         if node.children:
             total = sum((_d(c.points) for c in node.children), Decimal(0))
             if total != _d(node.points):
-                sink.error("R304", f"目录 {code}「{node.title}」分值 {node.points}，但下级合计 {total}", info.location,
+                sink.error("R304", f"目录 {code}「{node.title}」分值 {_n(node.points)}，但下级合计 {_n(total)}", info.location,
                            "调整下级节点分值，使之与上级相等")
             if by_node.get(code):
                 sink.error("R304", f"目录 {code}「{node.title}」有下级节点，规则应挂在最下级节点上", info.location)
         elif by_node.get(code, Decimal(0)) != _d(node.points):
-            sink.error("R304", f"目录 {code}「{node.title}」分值 {node.points}，但所属规则合计 {by_node.get(code, 0)}", info.location,
+            sink.error("R304", f"目录 {code}「{node.title}」分值 {_n(node.points)}，但所属规则合计 {_n(by_node.get(code, Decimal(0)))}", info.location,
                        "调整规则 points，或修改目录分值")
     top = sum((_d(n.points) for n in pack.file.catalogue if not n.bonus), Decimal(0))
     if top != _d(pack.meta.full_marks):
-        sink.error("R304", f"一级目录合计 {top}，与满分 full_marks {pack.meta.full_marks} 不一致", _pack_loc(pack, "pack", "full_marks"))
+        sink.error("R304", f"一级目录合计 {_n(top)}，与满分 full_marks {_n(pack.meta.full_marks)} 不一致", _pack_loc(pack, "pack", "full_marks"))
 
 
 @lint("R305", "引用了未定义的方法、单位类型、材料类型或事件类型")
@@ -142,11 +163,11 @@ def ladders(pack: CompiledPack, sink: DiagnosticSink) -> None:
             if isinstance(grading, Checklist | Sample):
                 mins = [s.min for s in grading.ladder]
                 if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
-                    sink.error("R306", f"规则 {rule.id} 的等级阶梯应从高到低、所需数量递减：{mins}", rule.locate(*loc_path, "ladder"))
+                    sink.error("R306", f"规则 {rule.id} 的等级阶梯应从高到低、所需数量递减，实际是 {'、'.join(map(str, mins))}", rule.locate(*loc_path, "ladder"))
             if isinstance(grading, ProblemCount):
                 maxes = [s.max for s in grading.ladder]
                 if maxes != sorted(maxes) or len(set(maxes)) != len(maxes):
-                    sink.error("R306", f"规则 {rule.id} 的问题数阶梯应递增：{maxes}", rule.locate(*loc_path, "ladder"))
+                    sink.error("R306", f"规则 {rule.id} 的问题数阶梯应从 A 起、允许的问题数递增，实际是 {'、'.join(map(str, maxes))}", rule.locate(*loc_path, "ladder"))
 
 
 def _band_floor(band: Band) -> float | None:
@@ -163,11 +184,11 @@ def bands_in_order(pack: CompiledPack, sink: DiagnosticSink) -> None:
             floors = [_band_floor(b) for b in grading.bands]
             numeric = [f for f in floors if f is not None]
             if len(numeric) == len(floors) and numeric != sorted(numeric, reverse=True):
-                sink.error("R307", f"规则 {rule.id} 的分档下限应从高到低排列：{numeric}", rule.locate(*loc_path, "bands"),
+                sink.error("R307", f"规则 {rule.id} 的分档下限应从高到低排列，实际是 {'、'.join(_n(f) for f in numeric)}", rule.locate(*loc_path, "bands"),
                            "分档按顺序匹配，先写最高档")
             for i, band in enumerate(grading.bands):
                 if band.points is not None and band.points > rule.rule.points:
-                    sink.error("R307", f"规则 {rule.id} 第 {i + 1} 档得分 {band.points} 超过本条分值 {rule.rule.points}",
+                    sink.error("R307", f"规则 {rule.id} 第 {i + 1} 档得分 {_n(band.points)} 超过本条分值 {_n(rule.rule.points)}",
                                rule.locate(*loc_path, "bands", i, "points"))
 
 
@@ -182,24 +203,24 @@ def veto_and_deduction(pack: CompiledPack, sink: DiagnosticSink) -> None:
             if not (effect.disqualify or effect.deduct or effect.cap is not None):
                 sink.error("R308", f"否决规则 {rule.id} 没有任何效果", rule.locate("grading", "effect"), "设置 disqualify、deduct 或 cap")
         if isinstance(grading, Deduction) and grading.per > rule.rule.points > 0:
-            sink.warning("W308", f"规则 {rule.id} 每处扣 {grading.per} 分，超过本条分值 {rule.rule.points}", rule.locate("grading", "per"))
+            sink.warning("W308", f"规则 {rule.id} 每处扣 {_n(grading.per)} 分，超过本条分值 {_n(rule.rule.points)}", rule.locate("grading", "per"))
 
 
-@lint("R309", "方法权重合计与满分不一致")
+@lint("R309", "方法权重合计与满分不一致", all_rules=True, untailored=True)
 def method_weights(pack: CompiledPack, sink: DiagnosticSink) -> None:
     weights = pack.meta.method_weights
     if not weights:
         return
     total = sum((_d(w) for w in weights.values()), Decimal(0))
     if total != _d(pack.meta.full_marks):
-        sink.error("R309", f"method_weights 合计 {total}，应等于满分 {pack.meta.full_marks}", _pack_loc(pack, "pack", "method_weights"))
+        sink.error("R309", f"method_weights 合计 {_n(total)}，应等于满分 {_n(pack.meta.full_marks)}", _pack_loc(pack, "pack", "method_weights"))
     used = {r.rule.method for r in pack.scored_rules()}
     for method in weights:
         if method not in used:
             sink.error("R309", f"方法 '{method}' 有权重但没有任何规则", _pack_loc(pack, "pack", "method_weights"))
 
 
-@lint("W310", "目录节点没有规则")
+@lint("W310", "目录节点没有规则", all_rules=True, untailored=True)
 def empty_nodes(pack: CompiledPack, sink: DiagnosticSink) -> None:
     used = {r.rule.node for r in pack.rules}
     for code, info in pack.nodes.items():
@@ -207,7 +228,7 @@ def empty_nodes(pack: CompiledPack, sink: DiagnosticSink) -> None:
             sink.warning("W310", f"目录 {code}「{info.node.title}」没有任何规则", info.location)
 
 
-@lint("W311", "规则没有测试用例", fixtures=True)
+@lint("W311", "规则没有测试用例", fixtures=True, all_fixtures=True)
 def rules_without_fixtures(pack: CompiledPack, sink: DiagnosticSink) -> None:
     covered = {c.case.rule for c in pack.cases}
     for rule in pack.rules:
@@ -215,7 +236,7 @@ def rules_without_fixtures(pack: CompiledPack, sink: DiagnosticSink) -> None:
             sink.warning("W311", f"规则 {rule.id} 没有测试用例", rule.locate("id"), f"在 fixtures/ 中为 {rule.id} 添加符合与不符合的用例")
 
 
-@lint("W312", "测试用例未同时覆盖符合与不符合", fixtures=True)
+@lint("W312", "测试用例未同时覆盖符合与不符合", fixtures=True, all_fixtures=True)
 def fixtures_both_ways(pack: CompiledPack, sink: DiagnosticSink) -> None:
     outcomes: dict[str, set[str]] = defaultdict(set)
     for c in pack.cases:
@@ -226,10 +247,10 @@ def fixtures_both_ways(pack: CompiledPack, sink: DiagnosticSink) -> None:
             continue
         good = {"pass"} if not isinstance(rule.rule.grading, Veto) else {"pass"}
         if not seen & good or not seen - good:
-            sink.warning("W312", f"规则 {rule.id} 的用例只有 {sorted(seen)}，应同时有符合（pass）与不符合的用例", rule.locate("id"))
+            sink.warning("W312", f"规则 {rule.id} 的用例结果只有 {'、'.join(sorted(seen))}，应同时有符合（pass）与不符合的用例", rule.locate("id"))
 
 
-@lint("R313", "测试用例引用了不存在的规则", fixtures=True)
+@lint("R313", "测试用例引用了不存在的规则", fixtures=True, all_rules=True, untailored=True)
 def fixtures_known_rules(pack: CompiledPack, sink: DiagnosticSink) -> None:
     known = {r.id for r in pack.rules}
     for c in pack.cases:
@@ -237,9 +258,70 @@ def fixtures_known_rules(pack: CompiledPack, sink: DiagnosticSink) -> None:
             sink.error("R313", f"用例 '{c.case.name}' 引用了不存在的规则 '{c.case.rule}'", c.location)
 
 
+_SLOT_TYPES = {"condition": BOOL, "applicable_if": BOOL, "count": NUMBER, "value": NUMBER, "score": NUMBER}
+_SLOT_HINTS = {
+    BOOL: "条件应是一个比较或判断，如 活动次数 >= 4、exists(字段)、是/否类型的字段",
+    NUMBER: "此处应是一个数值（字段、计数或算式），阈值写在 bands / ladder 等评分设置里",
+}
+
+
+@lint("R205", "表达式的结果类型与用途不符")
+def expression_slot_types(pack: CompiledPack, sink: DiagnosticSink) -> None:
+    _component_scores(pack, sink)
+    for rule in pack.rules:
+        slots = [*rule.exprs.items(), *([("applicable_if", rule.applicable)] if rule.applicable else [])]
+        for dotted, expr in slots:
+            wanted = _SLOT_TYPES.get(dotted.rsplit(".", 1)[-1])
+            if wanted is None or expr.type in (wanted, ANY):
+                continue
+            path = tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
+            sink.error("R205", f"规则 {rule.id}：{path[-1]} 应得到{TYPE_LABELS[wanted]}，但表达式“{expr.source}”得到{TYPE_LABELS[expr.type]}",
+                       rule.locate(*path), _SLOT_HINTS[wanted])
+
+
+def _component_scores(pack: CompiledPack, sink: DiagnosticSink) -> None:
+    """Composite component scores are evaluated only at roll-up time: check them at load time like rule expressions."""
+    from evaluator.expr import ExprError, compile_expr
+
+    for index, component in enumerate(pack.meta.composite.components if pack.meta.composite else []):
+        where = _pack_loc(pack, "pack", "composite", "components", index, "score")
+        try:
+            expr = compile_expr(component.score, pack.scope)
+        except ExprError as exc:
+            sink.error(exc.code, f"组成部分 {component.id}：{exc.message}", where, exc.hint)
+            continue
+        if expr.type not in (NUMBER, ANY):
+            sink.error("R205", f"组成部分 {component.id}：score 应得到数值，但表达式“{expr.source}”得到{TYPE_LABELS[expr.type]}",
+                       where, _SLOT_HINTS[NUMBER])
+
+
+def _rules_incomplete(pack: CompiledPack) -> bool:
+    loaded = {rule.location.path for rule in pack.rules}
+    return not pack.rule_files or any(str(path) not in loaded for path in pack.rule_files)
+
+
+def _fixtures_incomplete(pack: CompiledPack) -> bool:
+    loaded = {case.location.path for case in pack.cases}
+    return any(str(path) not in loaded for path in (pack.root / "fixtures").glob("*.yaml"))
+
+
+def _skipped(pack: CompiledPack) -> set[str]:
+    skip: set[str] = set()
+    if _rules_incomplete(pack):
+        skip |= NEEDS_ALL_RULES
+    if _fixtures_incomplete(pack):
+        skip |= NEEDS_ALL_FIXTURES
+    if pack.tailoring is not None:
+        skip |= UNTAILORED_ONLY
+    return skip
+
+
 def lint_pack(pack: CompiledPack, sink: DiagnosticSink, fixtures: bool = True) -> None:
-    for _code, (_title, fn) in sorted(LINTS.items()):
-        fn(pack, sink)
-    if fixtures:
-        for _code, (_title, fn) in sorted(FIXTURE_LINTS.items()):
+    skip = _skipped(pack)
+    for code, (_title, fn) in sorted(LINTS.items()):
+        if code not in skip:
             fn(pack, sink)
+    if fixtures:
+        for code, (_title, fn) in sorted(FIXTURE_LINTS.items()):
+            if code not in skip:
+                fn(pack, sink)

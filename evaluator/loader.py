@@ -141,10 +141,19 @@ def _locate_nodes(doc: LocatedDoc, children: list, where: tuple[str | int, ...],
         _locate_nodes(doc, node.children, (*path, "children"), nodes)
 
 
+def _check_files_alone(directory: Path, sink: DiagnosticSink, with_fixtures: bool) -> None:
+    """pack.yaml is unusable: still report the syntax and schema problems of the other files in the same run."""
+    for path in sorted((directory / "rules").glob("*.yaml")):
+        load_model(path, RuleFile, sink)
+    for path in sorted((directory / "fixtures").glob("*.yaml")) if with_fixtures else []:
+        load_model(path, FixtureFile, sink)
+
+
 def load_pack(directory: Path, sink: DiagnosticSink, tailoring: Path | None = None, with_fixtures: bool = True) -> CompiledPack | None:
     pack_path = directory / "pack.yaml"
     pack, pack_doc = load_model(pack_path, PackFile, sink)
     if pack is None or pack_doc is None:
+        _check_files_alone(directory, sink, with_fixtures)
         return None
     nodes = {
         node.code: NodeInfo(node, depth, parent, pack_doc.locate(("catalogue",)))

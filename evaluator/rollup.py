@@ -117,12 +117,12 @@ def _total(pack: CompiledPack, evals: list[RuleEval], components: list[Component
         weight_sum = sum((Decimal(str(c.weight)) for c in components), ZERO)
         total = own * (1 - weight_sum) + sum((Decimal(str(c.weight)) * Decimal(str(c.score or 0)) for c in components), ZERO)
         disqualified = any(c.gate is not None and c.gate_passed is not True for c in components)
-    for rule, _result, hit in vetoes:
-        if hit is None:
-            continue
-        effect = rule.rule.grading.effect  # type: ignore[union-attr]
+    effects = [rule.rule.grading.effect for rule, _result, hit in vetoes if hit is not None]  # type: ignore[union-attr]
+    # All deductions first, then the lowest cap: the total must not depend on the order of rules in the files.
+    for effect in effects:
         if effect.deduct:
             total -= Decimal(str(effect.deduct))
+    for effect in effects:
         if effect.cap is not None:
             total = min(total, Decimal(str(effect.cap)))
         disqualified = disqualified or effect.disqualify

@@ -13,7 +13,7 @@ import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from evaluator.compiled import CompiledPack
@@ -182,7 +182,45 @@ def check_fields(pack: CompiledPack, unit: Unit, doc: LocatedDoc | None, sink: D
     if unit.period.end < unit.period.start:
         sink.error("D205", f"测评周期结束日 {unit.period.end} 早于开始日 {unit.period.start}", where("period", "end"))
     _check_vocab(pack, unit, where, sink)
+    _check_references(pack, unit, where, sink)
     return values
+
+
+def _check_references(pack: CompiledPack, unit: Unit, where: Any, sink: DiagnosticSink) -> None:
+    """Rule ids, the declared pack and the format version must match the pack, or data would be silently ignored."""
+    if unit.schema_version != 1:
+        sink.error("D213", f"单位数据格式版本 schema_version: {unit.schema_version} 不受支持", where("schema_version"),
+                   "本版本只支持 schema_version: 1；可删除该行")
+    if unit.pack is not None and unit.pack != pack.meta.id:
+        sink.error("D212", f"单位数据声明的测评体系是 '{unit.pack}'，但本次按 '{pack.meta.id}' 测评", where("pack"),
+                   f"确认 --pack 是否选对；若数据确属 {pack.meta.id}，把 pack: 改为 {pack.meta.id}")
+    manual = {r.id for r in pack.rules if r.rule.grading.model == "manual"}
+    for rule_id in unit.judgements:
+        if rule_id not in manual:
+            known = pack.rule(rule_id) is not None
+            close = difflib.get_close_matches(rule_id, sorted(manual), n=1, cutoff=0.6)
+            problem = f"规则 {rule_id} 不是人工判定项，人工判定不会被采用" if known else f"人工判定引用了不存在的规则 '{rule_id}'"
+            sink.error("D211", problem, where("judgements", rule_id, key=True),
+                       f"是否想写 '{close[0]}'？" if close else f"人工判定项：{'、'.join(sorted(manual)) or '无'}")
+    ids = sorted(r.id for r in pack.rules)
+    for index, evidence in enumerate(unit.evidence):
+        if evidence.rule is not None and pack.rule(evidence.rule) is None:
+            close = difflib.get_close_matches(evidence.rule, ids, n=1, cutoff=0.6)
+            sink.error("D211", f"材料“{evidence.title}”对应的规则 '{evidence.rule}' 不存在", where("evidence", index, "rule"),
+                       f"是否想写 '{close[0]}'？" if close else "删除 rule，或写成测评体系中的规则编号")
+
+
+def check_dates(unit: Unit, as_of: dt.date, where: Any, sink: DiagnosticSink) -> None:
+    """Nothing a unit reports can be dated after the day it is assessed on: such a date is a typing error."""
+    if as_of < unit.period.start:
+        sink.error("D210", f"评测基准日 {as_of} 早于测评周期开始日 {unit.period.start}", where("as_of"),
+                   "检查 as_of（或 --as-of）与 period.start")
+    sections = (("evidence", "材料", "title"), ("inspections", "实地考察记录", "point"), ("incidents", "事件", "type"))
+    for section, label, name_key in sections:
+        for index, item in enumerate(getattr(unit, section)):
+            if item.date is not None and item.date > as_of:
+                sink.error("D210", f"{label}“{getattr(item, name_key)}”的日期 {item.date} 晚于评测基准日 {as_of}",
+                           where(section, index, "date"), "检查年份是否写错；基准日之后的材料与事件不参与本次测评")
 
 
 def _check_vocab(pack: CompiledPack, unit: Unit, where: Any, sink: DiagnosticSink) -> None:
@@ -206,16 +244,25 @@ def _check_vocab(pack: CompiledPack, unit: Unit, where: Any, sink: DiagnosticSin
         if record.passed > record.sampled:
             sink.error("D207", f"点位“{record.point}”合格数 {record.passed} 大于抽查数 {record.sampled}", where("inspections", index, "passed"))
     for index, evidence in enumerate(unit.evidence):
-        if evidence.file and (Path(evidence.file).is_absolute() or ".." in Path(evidence.file).parts):
+        if evidence.file and escapes_folder(evidence.file):
             sink.error("D208", f"材料文件引用 '{evidence.file}' 指向单位文件夹之外", where("evidence", index, "file"),
                        "只能引用单位数据所在文件夹内的文件，如 材料/方案.pdf")
 
 
-def load_unit_file(path: Path, pack: CompiledPack, sink: DiagnosticSink) -> tuple[Unit | None, dict[str, Any]]:
-    """Load one YAML/JSON unit file; all problems go to ``sink`` with locations."""
+def escapes_folder(reference: str) -> bool:
+    """True for references that leave the unit's folder, in POSIX or Windows spelling (C:\\, \\\\server, ..\\)."""
+    windows = PureWindowsPath(reference)
+    parts = PurePosixPath(reference.replace("\\", "/")).parts
+    return PurePosixPath(reference).is_absolute() or bool(windows.drive) or windows.is_absolute() or ".." in parts
+
+
+def load_unit_file(path: Path, pack: CompiledPack, sink: DiagnosticSink,
+                   as_of: dt.date | None = None) -> tuple[Unit | None, dict[str, Any]]:
+    """Load one YAML/JSON unit file; all problems go to ``sink`` with locations. ``as_of``: the --as-of override."""
     before = len(sink.errors)
     unit, doc = load_model(path, Unit, sink, prefix="D")
     if unit is None:
         return None, {}
     values = check_fields(pack, unit, doc, sink, str(path))
+    check_dates(unit, as_of or unit.as_of or unit.period.end, lambda *p, key=False: doc.locate(p, key=key) if doc else Location(str(path)), sink)
     return (unit if len(sink.errors) == before else None), values

@@ -123,7 +123,7 @@ class PackMeta(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> PackMeta:
         if self.pass_mark > self.full_marks:
-            raise ValueError(f"pass_mark ({self.pass_mark}) 不能高于 full_marks ({self.full_marks})")
+            raise ValueError(f"pass_mark（{self.pass_mark:g}）不能高于 full_marks（{self.full_marks:g}）")
         if self.method_weights is not None:
             unknown = sorted(set(self.method_weights) - set(self.methods))
             if unknown:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from schemas._base import Strict
@@ -11,7 +13,7 @@ class RuleChange(Strict):
     points: float | None = Field(default=None, ge=0)
     params: dict[str, float | int | str] = Field(default_factory=dict)
     deadline_days: int | None = Field(default=None, ge=0)
-    severity: str | None = None
+    severity: Literal["高", "中", "低"] | None = None
 
 
 class Tailoring(Strict):

@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+import unicodedata
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from schemas._base import Meta, Strict, meta_field
+
+_CN_DATE = re.compile(r"^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?$")
+
+
+def _loose_date(value: Any) -> Any:
+    """Officers write 2024/1/5, 2024.1.5, 2024-1-5 or 2024年1月5日 (also with full-width digits): read them as the ISO date.
+
+    Anything else is left to pydantic, which rejects it with a located message (2024-13-01 does not exist).
+    """
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFKC", value).strip()
+    match = _CN_DATE.match(text)
+    if match is None:
+        return text
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return text  # pydantic reports the impossible date with its location
+
+
+Date = Annotated[dt.date, BeforeValidator(_loose_date)]
 
 
 class Region(Strict):
@@ -26,14 +51,14 @@ class Identity(Strict):
 
 
 class Period(Strict):
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
 
 
 class EvidenceItem(Strict):
     kind: str
     title: str
-    date: dt.date | None = None
+    date: Date | None = None
     file: str | None = Field(default=None, description="文件引用（相对单位数据所在文件夹）")
     caption: str | None = Field(default=None, description="图片文字说明")
     rule: str | None = Field(default=None, description="对应测评标准编号（可选）")
@@ -49,7 +74,7 @@ class Inspection(Strict):
     point_type: str
     point: str = Field(description="点位名称")
     address: str | None = None
-    date: dt.date | None = None
+    date: Date | None = None
     inspector: str | None = None
     sampled: int = Field(default=0, ge=0, description="抽查对象数")
     passed: int = Field(default=0, ge=0, description="合格对象数")
@@ -65,7 +90,7 @@ class Survey(Strict):
 
 class Incident(Strict):
     type: str
-    date: dt.date
+    date: Date
     level: str | None = None
     description: str | None = None
 
@@ -82,7 +107,7 @@ class Unit(Strict):
     pack: str | None = Field(default=None, description="测评体系编号（可选，命令行 --pack 优先）")
     unit: Identity
     period: Period
-    as_of: dt.date | None = Field(default=None, description="评测基准日；命令行 --as-of 优先")
+    as_of: Date | None = Field(default=None, description="评测基准日；命令行 --as-of 优先")
     mode: str = Field(default="self", description="self 自评 / mock 模拟测评 / official 正式测评")
     fields: dict[str, Any] = Field(default_factory=dict)
     evidence: list[EvidenceItem] = Field(default_factory=list)
@@ -98,8 +123,8 @@ class Waiver(Strict):
     rule: str = Field(description="规则编号，可用 * 通配")
     reason: str = Field(min_length=2)
     approved_by: str
-    approved_at: dt.date
-    expires: dt.date | None = Field(default=None, description="失效日期（含当日有效）")
+    approved_at: Date
+    expires: Date | None = Field(default=None, description="失效日期（含当日有效）")
 
 
 class WaiverFile(Strict):

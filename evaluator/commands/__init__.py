@@ -14,6 +14,10 @@ MODULES = [
     "evaluator.commands.schema_cmd",
     "evaluator.commands.history_cmd",
     "evaluator.commands.sql_cmd",
+    "evaluator.commands.template_cmd",
+    "evaluator.commands.sample_cmd",
+    "evaluator.commands.batch_cmd",
+    "evaluator.commands.combine_cmd",
 ]
 
 

@@ -19,6 +19,16 @@ def _suggest(word: str, options: list[str]) -> str | None:
     return f"是否想写 '{close[0]}'？" if close else None
 
 
+def _keyword_hint(word: str, options: list[str]) -> str | None:
+    """``有方案且有制度`` reads as one name: say that 且/或/非 need spaces around them."""
+    import re
+
+    parts = [p for p in re.split("[且或非]", word) if p]
+    if len(parts) > 1 and all(p in options for p in parts):
+        return "且、或、非 前后要留空格，如 有方案 且 有制度"
+    return None
+
+
 class Checker:
     def __init__(self, scope: Scope):
         self.scope = scope
@@ -38,9 +48,12 @@ class Checker:
             info = NameInfo(kind, label)
         if info is None:
             options = list(self.scope.names) + list(BUILTIN_NAMES) + [k for f in self.items for k in f]
-            hint = _suggest(head, options) or "名称须在 pack.yaml 的 fields（数据字典）或本条 params 中定义"
+            hint = _keyword_hint(head, options) or _suggest(head, options) or "名称须在 pack.yaml 的 fields（数据字典）或本条 params 中定义"
             raise ExprNameError(f"未知的名称 '{head}'", node.start, node.start + len(head), hint)
         for part in node.parts[1:]:
+            if info.type == LIST:
+                raise ExprTypeError(f"'{info.label}' 是列表，不能直接取其中的“{part}”", node.start, node.end,
+                                    f"用聚合函数逐条计算，如 count({head}, {part} > 0)、sum({head}, {part})")
             if part not in info.items:
                 hint = _suggest(part, list(info.items)) or f"'{info.label}' 没有字段 '{part}'"
                 raise ExprNameError(f"'{info.label}' 中没有字段 '{part}'", node.start, node.end, hint)
@@ -114,6 +127,9 @@ class Checker:
             raise ExprTypeError(f"函数 {node.func} 需要 {want} 个参数，却给了 {count} 个", node.start, node.end, spec.doc)
         if node.func in ("exists", "coalesce") and not isinstance(node.args[0], Name):
             raise ExprTypeError(f"{node.func} 的第一个参数应为字段名", node.args[0].start, node.args[0].end, spec.doc)
+        if node.func in ("min", "max") and self.is_list(node.args[0]) and count < 2:
+            raise ExprTypeError(f"{node.func} 用于列表时还需给出取值，如 {node.func}({node.args[0].dotted if isinstance(node.args[0], Name) else '列表'}, 字段)",
+                                node.start, node.end, spec.doc)
         if spec.aggregate or (node.func in ("min", "max") and self.is_list(node.args[0])):
             return self.aggregate(node, spec.returns)
         types = [self.check(arg) for arg in node.args]

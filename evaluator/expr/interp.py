@@ -54,7 +54,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
     for candidate in (day.day, 30, 29, 28):
         try:
             return dt.date(year, month, min(day.day, candidate))
-        except ValueError:
+        except (ValueError, OverflowError):  # a look-back of 10^11 months leaves the calendar
             continue
     raise EvalError("无法计算回溯日期")  # pragma: no cover
 
@@ -181,13 +181,14 @@ class Interpreter:
 
 
 def compare(op: str, left: Any, right: Any) -> bool:
-    if op == "in":
-        return left in right
-    if op == "not in":
-        return left not in right
-    if isinstance(left, bool) != isinstance(right, bool) or type(left) is not type(right):
-        if not (isinstance(left, Decimal) and isinstance(right, Decimal)):
-            raise EvalError(f"无法比较 {left!r} 与 {right!r}（类型不同）")
+    if op in ("in", "not in"):
+        return _member(left, right) == (op == "in")
+    if (isinstance(left, bool) != isinstance(right, bool) or type(left) is not type(right)) and not (
+        isinstance(left, Decimal) and isinstance(right, Decimal)
+    ):
+        raise EvalError(f"无法比较 {left!r} 与 {right!r}（类型不同）")
+    if op in ("<", "<=", ">", ">=") and not isinstance(left, Decimal | dt.date):
+        raise EvalError(f"{left!r} 不能比较大小（只有数值和日期可以）")
     if op == "==":
         return bool(left == right)
     if op == "!=":
@@ -199,6 +200,15 @@ def compare(op: str, left: Any, right: Any) -> bool:
     if op == ">":
         return bool(left > right)
     return bool(left >= right)
+
+
+def _member(item: Any, container: Any) -> bool:
+    """``in``: an element of a list, or a piece of a text; anything else cannot be asked."""
+    if isinstance(container, list):
+        return item in container
+    if isinstance(container, str) and isinstance(item, str):
+        return item in container
+    raise EvalError(f"无法判断 {item!r} 是否属于 {container!r}（右边应为列表，或左右都是文字）")
 
 
 _DISPATCH: dict[type, Callable[[Interpreter, Any], Any]] = {

@@ -53,7 +53,8 @@ def tokenize(source: str) -> list[Token]:
             if literal.count(".") > 1 or literal.endswith("."):
                 raise ExprSyntaxError(f"数字写法不正确：'{literal}'", i, j, "数字如 13 或 13.5")
             if j < len(text) and _is_name_char(text[j]):
-                raise ExprSyntaxError(f"数字后紧跟文字：'{text[i:j + 1]}'", i, j + 1, "名称不能以数字开头；数字与名称之间用运算符隔开")
+                hint = "且、或、非 前后要留空格" if text[j] in KEYWORD_ALIASES else "名称不能以数字开头；数字与名称之间用运算符隔开"
+                raise ExprSyntaxError(f"数字后紧跟文字：'{text[i:j + 1]}'", i, j + 1, hint)
             tokens.append(Token("NUM", literal, i, j))
             i = j
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -75,7 +76,7 @@ class Call(Node):
     args: tuple[Node, ...]
 
 
-def walk(node: Node):  # type: ignore[no-untyped-def]
+def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree, parents before children."""
     yield node
     children: tuple[Node, ...] = ()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from evaluator.expr.errors import ExprSyntaxError
 from evaluator.expr.lexer import Token, tokenize
-from evaluator.expr.nodes import BoolOp, Call, Compare, Const, ListLit, Name, Node, Num, Str, Unary
 from evaluator.expr.nodes import Binary as BinaryNode
+from evaluator.expr.nodes import BoolOp, Call, Compare, Const, ListLit, Name, Node, Num, Str, Unary
 
 MAX_DEPTH = 40
+MAX_LINKS = 100  # arithmetic operators along one path of the tree
 _COMPARE = {"==", "!=", "<", "<=", ">", ">="}
 _REJECTED = {
     "**": ("不支持乘方运算 **", "如需平方请写成 x * x"),
@@ -27,6 +29,7 @@ class _Parser:
         self.tokens = tokenize(source)
         self.pos = 0
         self.depth = 0
+        self.links = 0
 
     @property
     def tok(self) -> Token:
@@ -39,8 +42,9 @@ class _Parser:
 
     def expect(self, text: str, what: str) -> Token:
         if self.tok.text != text or self.tok.kind not in ("OP", "KW"):
-            found = self.tok.text or "表达式结尾"
-            raise ExprSyntaxError(f"此处应为 {what}，却是 '{found}'", self.tok.start, max(self.tok.end, self.tok.start + 1))
+            if self.tok.kind == "END":
+                raise ExprSyntaxError(f"表达式不完整：结尾缺少{what}", self.tok.start, self.tok.start + 1, "检查括号是否成对")
+            raise ExprSyntaxError(f"此处应为{what}，实际是 '{self.tok.text}'", self.tok.start, max(self.tok.end, self.tok.start + 1))
         return self.advance()
 
     def enter(self, token: Token) -> None:
@@ -68,7 +72,7 @@ class _Parser:
     def and_expr(self) -> Node:
         return self.bool_chain("and", self.not_expr)
 
-    def bool_chain(self, op: str, operand) -> Node:  # type: ignore[no-untyped-def]
+    def bool_chain(self, op: str, operand: Callable[[], Node]) -> Node:
         first = operand()
         values = [first]
         while self.tok.kind == "KW" and self.tok.text == op:
@@ -109,20 +113,28 @@ class _Parser:
         return Compare(left.start, right.end, op, left, right)
 
     def additive(self) -> Node:
-        node = self.multiplicative()
-        while self.tok.kind == "OP" and self.tok.text in ("+", "-"):
-            op = self.advance().text
-            right = self.multiplicative()
-            node = BinaryNode(node.start, right.end, op, node, right)
-        return node
+        return self.chain(("+", "-"), self.multiplicative)
 
     def multiplicative(self) -> Node:
-        node = self.unary()
-        while self.tok.kind == "OP" and self.tok.text in ("*", "/"):
-            op = self.advance().text
-            right = self.unary()
-            node = BinaryNode(node.start, right.end, op, node, right)
+        node = self.chain(("*", "/"), self.unary)
         self.reject_operator(self.tok) if self.tok.text in ("**", "%") else None
+        return node
+
+    def chain(self, ops: tuple[str, ...], operand: Callable[[], Node]) -> Node:
+        """``a + b + c`` nests to the left, one level per operator: count them, so evaluation never recurses too deep."""
+        node = operand()
+        links = 0
+        try:
+            while self.tok.kind == "OP" and self.tok.text in ops:
+                token = self.advance()
+                links += 1
+                self.links += 1
+                if self.links > MAX_LINKS:
+                    raise ExprSyntaxError(f"一个算式中的运算超过 {MAX_LINKS} 个", token.start, token.end, "拆成几个字段或几条规则")
+                right = operand()
+                node = BinaryNode(node.start, right.end, token.text, node, right)
+        finally:
+            self.links -= links
         return node
 
     def unary(self) -> Node:
@@ -155,13 +167,14 @@ class _Parser:
             self.enter(token)
             inner = self.or_expr()
             self.depth -= 1
-            self.expect(")", "右括号 )")
+            self.expect(")", "右括号“)”")
             return inner
         if token.kind == "OP" and token.text == "[":
             return self.list_literal()
         self.reject_operator(token)
-        found = token.text or "表达式结尾"
-        raise ExprSyntaxError(f"此处应为名称、数字或括号，却是 '{found}'", token.start, max(token.end, token.start + 1))
+        if token.kind == "END":
+            raise ExprSyntaxError("表达式不完整：结尾缺少名称、数字或括号", token.start, token.start + 1, "检查运算符后面是否漏写了内容")
+        raise ExprSyntaxError(f"此处应为名称、数字或括号，实际是 '{token.text}'", token.start, max(token.end, token.start + 1))
 
     def name_or_call(self) -> Node:
         first = self.advance()
@@ -174,9 +187,9 @@ class _Parser:
             part = self.advance()
             parts.append(part.text)
             end = part.end
-        for part in parts:
-            if part.startswith("_"):
-                raise ExprSyntaxError(f"名称不能以下划线开头：'{part}'", first.start, end, "表达式只能引用数据字典中的字段")
+        for piece in parts:
+            if piece.startswith("_"):
+                raise ExprSyntaxError(f"名称不能以下划线开头：'{piece}'", first.start, end, "表达式只能引用数据字典中的字段")
         if self.tok.kind == "OP" and self.tok.text == "(":
             if len(parts) > 1:
                 raise ExprSyntaxError(f"不允许调用属性方法 '{'.'.join(parts)}(...)'", first.start, end, "只能调用内置函数，如 count(...)")
@@ -189,7 +202,7 @@ class _Parser:
                     self.advance()
                     args.append(self.or_expr())
             self.depth -= 1
-            close = self.expect(")", "右括号 ) 或逗号 ,")
+            close = self.expect(")", "右括号“)”或逗号“,”")
             return Call(first.start, close.end, parts[0], tuple(args))
         return Name(first.start, end, tuple(parts))
 
@@ -203,7 +216,7 @@ class _Parser:
                 self.advance()
                 items.append(self.or_expr())
         self.depth -= 1
-        close = self.expect("]", "右方括号 ]")
+        close = self.expect("]", "右方括号“]”")
         return ListLit(open_tok.start, close.end, tuple(items))
 
 

@@ -89,6 +89,8 @@ class Compiler:
             return T(exp.Literal.string(value) if isinstance(value, str) else num(Decimal(str(value))))
         if name in ("points", "分值"):
             return T(num(self.ctx.points))
+        if name in ("as_of", "period_start", "period_end"):
+            return T(self.ctx.need(name))
         info = self.ctx.scope.names.get(name)
         if info is None:
             raise Unsupported(f"名称 {name} 无法在平铺表中表示")
@@ -117,10 +119,18 @@ class Compiler:
 
     def _compare(self, node: Compare) -> T:
         if node.op in ("in", "not in"):
-            raise Unsupported("in 运算")
+            return self._membership(node)
         left, right = self.compile(node.left), self.compile(node.right)
         ops = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
         return seq(left, right, ops[node.op](this=paren(left.val), expression=paren(right.val)))
+
+    def _membership(self, node: Compare) -> T:
+        if not isinstance(node.right, ListLit) or not all(isinstance(i, Num | Str) for i in node.right.items):
+            raise Unsupported("in 的右边须为常量列表")
+        left = self.compile(node.left)
+        items = [self.compile(i).val for i in node.right.items]
+        test: exp.Expression = exp.In(this=paren(left.val), expressions=items) if items else FALSE
+        return T(test if node.op == "in" else not_(test), left.miss, left.err)
 
     def _boolop(self, node: BoolOp) -> T:
         parts = [self.compile(v) for v in node.values]
@@ -232,10 +242,31 @@ class Compiler:
         value = and_(exp.GT(this=size, expression=exp.Literal.number(0)), exp.EQ(this=failing, expression=num(0)))
         return T(value, miss, err)
 
+    def _months(self, node: Node) -> str:
+        if not isinstance(node, Num) or node.value != node.value.to_integral_value():
+            raise Unsupported("月数须为整数常量")
+        return str(int(node.value))
+
     def fn_evidence_count(self, node: Call) -> T:
         if len(node.args) > 1:
-            raise Unsupported("evidence_count 带月数")
+            return T(self.ctx.need("ev_count_m", self._literal(node.args[0]), self._months(node.args[1])))
         return T(self.ctx.need("ev_count", self._literal(node.args[0])))
+
+    def fn_incidents(self, node: Call) -> T:
+        months = self._months(node.args[1]) if len(node.args) > 1 else "period"
+        return T(self.ctx.need("inc_n", self._literal(node.args[0]), months))
+
+    def fn_round(self, node: Call) -> T:
+        inner = self.compile(node.args[0])
+        places = int(self._months(node.args[1])) if len(node.args) > 1 else 0
+        if not 0 <= places <= 6:
+            raise Unsupported("round 的位数超出 0–6")
+        value = exp.Round(this=exp.Cast(this=paren(inner.val), to=exp.DataType.build("DECIMAL(38,10)")), decimals=exp.Literal.number(places))
+        return T(exp.Cast(this=value, to=exp.DataType.build("DECIMAL(38,10)")), inner.miss, inner.err)
+
+    def fn_year(self, node: Call) -> T:
+        inner = self.compile(node.args[0])
+        return T(exp.Cast(this=exp.Year(this=inner.val), to=exp.DataType.build("DECIMAL(38,10)")), inner.miss, inner.err)
 
     def fn_inspected(self, node: Call) -> T:
         return T(self.ctx.need("pt_n", self._literal(node.args[0])))

@@ -42,7 +42,7 @@ def _arrow_type(need: Need, fields: dict[str, Any]) -> Any:
         return _scalar_type(definition.type if definition else "text")
     if need.kind in ("unit_type", "jl"):
         return pa.string()
-    if need.kind in ("inc", "as_of"):
+    if need.kind in ("inc", "as_of", "period_start", "period_end"):
         return pa.date32()
     return pa.decimal128(38, 10)
 

@@ -59,9 +59,17 @@ def _survey(unit: Unit, topic: str, attr: str) -> int | None:
 
 
 def _incident_latest(unit: Unit, as_of: dt.date, types: str, level: str) -> dt.date | None:
+    from evaluator.engine import level_at_least
+
     wanted = set(types.split("|"))
-    dates = [i.date for i in unit.incidents if i.type in wanted and i.date <= as_of and (not level or i.level == level)]
+    dates = [i.date for i in unit.incidents if i.type in wanted and i.date <= as_of and (not level or level_at_least(i.level, level))]
     return max(dates) if dates else None
+
+
+def _window(unit: Unit, as_of: dt.date, months: str) -> tuple[dt.date, dt.date]:
+    if months == "period":
+        return unit.period.start, unit.period.end
+    return months_before(as_of, int(months)), as_of
 
 
 def value_of(need: Need, unit: Unit, values: dict[str, Any], as_of: dt.date) -> Any:
@@ -75,6 +83,16 @@ def value_of(need: Need, unit: Unit, values: dict[str, Any], as_of: dt.date) -> 
             return sum(1 for e in unit.evidence if e.kind == a[0] and _in_period(e.date, unit))
         case "ev_req":
             return _evidence_ok(unit, as_of, *a)
+        case "ev_count_m":
+            start, end = _window(unit, as_of, a[1])
+            return sum(1 for e in unit.evidence if e.kind == a[0] and e.date is not None and start <= e.date <= end)
+        case "inc_n":
+            start, end = _window(unit, as_of, a[1])
+            return sum(1 for i in unit.incidents if i.type == a[0] and start <= i.date <= end)
+        case "period_start":
+            return unit.period.start
+        case "period_end":
+            return unit.period.end
         case "pt_n":
             return len(_inspections(unit, a[0]))
         case "pt_s":

@@ -30,7 +30,7 @@ def plan(pack: CompiledPack) -> FlatPlan:
     pack_sql = compile_pack_sql(pack)
     if pack_sql.fallback:
         listed = "；".join(f"{rule}（{why}）" for rule, why in sorted(pack_sql.fallback.items()))
-        raise usage_error("U020", f"以下规则无法编译为 SQL，不能用纯 SQL 路径评分：{listed}",
+        raise usage_error("U050", f"以下规则无法编译为 SQL，不能用纯 SQL 路径评分：{listed}",
                           hint="改用 civic batch（逐单位评测，自动回退到参考评测器）")
     needs = set(pack_sql.needs)
     summary = summary_sql(pack, needs)
@@ -44,7 +44,7 @@ def _source_sql(path: Path) -> str:
         return f"read_parquet('{quoted}')"
     if path.suffix.lower() in (".csv", ".txt"):
         return f"read_csv('{quoted}', header=true, all_varchar=true)"
-    raise usage_error("U021", f"不支持的平铺表格式：{path.suffix}", hint="使用 .parquet 或 .csv（UTF-8）")
+    raise usage_error("U051", f"不支持的平铺表格式：{path.suffix}", hint="使用 .parquet 或 .csv（UTF-8）")
 
 
 def _typed_view(con: Any, plan_: FlatPlan, path: Path) -> None:
@@ -56,7 +56,7 @@ def _typed_view(con: Any, plan_: FlatPlan, path: Path) -> None:
     schema = arrow_schema(plan_.needs, plan_.pack_sql)
     missing = [name for name in schema.names if name not in present]
     if missing:
-        raise UnitDataError([Diagnostic("D301", f"平铺表缺少列：{'、'.join(missing[:20])}{' 等' if len(missing) > 20 else ''}（共 {len(missing)} 列）",
+        raise UnitDataError([Diagnostic("D330", f"平铺表缺少列：{'、'.join(missing[:20])}{' 等' if len(missing) > 20 else ''}（共 {len(missing)} 列）",
                                         Location(str(path)), hint="用 civic flatten 生成平铺表，或按 civic sql --columns 列出的列名准备数据")])
     casts = []
     for field in schema:

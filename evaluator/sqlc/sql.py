@@ -55,6 +55,8 @@ def not_(e: exp.Expression) -> exp.Expression:
 
 
 def paren(e: exp.Expression) -> exp.Expression:
+    if isinstance(e, exp.Connector | exp.Binary | exp.Not):  # AND/OR are Func subclasses in sqlglot: bracket them first
+        return exp.Paren(this=e)
     if isinstance(e, exp.Column | exp.Literal | exp.Boolean | exp.Paren | exp.Null | exp.Anonymous | exp.Func):
         return e
     return exp.Paren(this=e)

@@ -1,0 +1,223 @@
+"""Profile the reference evaluator (``evaluator.engine.evaluate``) on one or more packs.
+
+A command, not a test: it measures, it asserts nothing. It loads a pack once, prepares N units (synthetic
+units from ``civic sample``'s generator, or the pack's shipped samples repeated with varied unit ids),
+evaluates them one by one and reports per-unit times and units/s on one core. A digest of the canonical
+JSON of every result is printed so a before/after run proves the output did not change.
+
+    python bench/reference_profile.py --pack rules/wmdw --pack rules/wmcs -n 2000
+    python bench/reference_profile.py --pack rules/wmcs -n 500 --profile cprofile --top 30
+    python bench/reference_profile.py --pack rules/wmcs -n 500 --profile pyinstrument   # pip install pyinstrument
+    python bench/reference_profile.py --startup 10      # wall time of `civic evaluate` on one unit, 10 runs
+
+Machine noise matters (other processes share the cores): the load average is printed with every run, and
+times are given both as wall time and as this process's CPU time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import hashlib
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from evaluator.compiled import CompiledPack  # noqa: E402
+from evaluator.engine import evaluate  # noqa: E402
+from evaluator.errors import DiagnosticSink  # noqa: E402
+from evaluator.loader import load_pack_or_raise  # noqa: E402
+from schemas.unit import Unit  # noqa: E402
+
+
+@dataclass
+class Prepared:
+    """One unit ready for ``evaluate``: validated model, normalised values, assessment day."""
+
+    unit: Unit
+    values: dict[str, Any]
+    as_of: dt.date
+
+
+def load_average() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:  # pragma: no cover - not on every platform
+        return "unknown"
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} (cores: {os.cpu_count()})"
+
+
+def _with_id(unit: Unit, unit_id: str) -> Unit:
+    """A copy of ``unit`` under another id: repeated samples must look like distinct units."""
+    return unit.model_copy(update={"unit": unit.unit.model_copy(update={"id": unit_id})})
+
+
+def shipped_units(pack: CompiledPack, count: int) -> list[Prepared]:
+    """The pack's ``samples/*.yaml`` repeated round-robin up to ``count``, each copy with its own id."""
+    from evaluator.unitdata import load_unit_file
+
+    base: list[tuple[Unit, dict[str, Any]]] = []
+    for path in sorted((pack.root / "samples").glob("*.yaml")):
+        sink = DiagnosticSink()
+        unit, values = load_unit_file(path, pack, sink)
+        if unit is not None:
+            base.append((unit, values))
+    if not base:
+        raise SystemExit(f"{pack.root}: no loadable samples/*.yaml")
+    prepared = []
+    for index in range(count):
+        unit, values = base[index % len(base)]
+        copy = _with_id(unit, f"{unit.unit.id}-{index:06d}")
+        prepared.append(Prepared(copy, values, unit.as_of or unit.period.end))
+    return prepared
+
+
+def generated_units(pack: CompiledPack, count: int, seed: int) -> list[Prepared]:
+    """Synthetic units from ``civic sample``'s generator, validated and normalised like a loaded file."""
+    from evaluator.sample_gen import generate
+    from evaluator.unitdata import check_fields
+
+    prepared = []
+    rejected = 0
+    for raw in generate(pack, count, seed=seed):
+        unit = Unit.model_validate(raw)
+        sink = DiagnosticSink()
+        values = check_fields(pack, unit, None, sink, f"sample-{unit.unit.id}")
+        if sink.errors:
+            rejected += 1
+            continue
+        prepared.append(Prepared(unit, values, unit.as_of or unit.period.end))
+    if rejected:
+        print(f"  note: {rejected} generated units had data errors and were left out")
+    return prepared
+
+
+def prepare(pack: CompiledPack, count: int, source: str, seed: int) -> list[Prepared]:
+    if source == "generate":
+        return generated_units(pack, count, seed)
+    return shipped_units(pack, count)
+
+
+def run_all(pack: CompiledPack, units: list[Prepared]) -> tuple[list[float], list[Any]]:
+    """Evaluate every unit, timing each call with the CPU clock of this process."""
+    per_unit: list[float] = []
+    results = []
+    for item in units:
+        start = time.process_time()
+        results.append(evaluate(pack, item.unit, item.values, as_of=item.as_of))
+        per_unit.append(time.process_time() - start)
+    return per_unit, results
+
+
+def digest(results: list[Any]) -> str:
+    """SHA-256 over the canonical JSON of every result: equal digests ⇒ byte-identical output."""
+    sha = hashlib.sha256()
+    for result in results:
+        sha.update(result.model_dump_json(indent=2).encode())
+    return sha.hexdigest()[:16]
+
+
+def report(pack: CompiledPack, units: list[Prepared], per_unit: list[float], wall: float, cpu: float, results: list[Any]) -> None:
+    rules = sum(1 for r in pack.rules if r.rule.status == "stable")
+    ms = sorted(t * 1000 for t in per_unit)
+    p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
+    print(f"  rules (stable): {rules}   units: {len(units)}")
+    print(f"  per unit (CPU): mean {statistics.fmean(ms):.3f} ms   median {statistics.median(ms):.3f} ms   p95 {p95:.3f} ms")
+    print(f"  whole run: wall {wall:.2f} s   CPU {cpu:.2f} s")
+    print(f"  units/s per core (CPU): {len(units) / cpu:,.0f}   (wall: {len(units) / wall:,.0f})")
+    print(f"  rule evaluations/s per core (CPU): {len(units) * rules / cpu:,.0f}")
+    print(f"  output digest: {digest(results)}")
+
+
+def profile_cprofile(pack: CompiledPack, units: list[Prepared], top: int, out: Path | None) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_all(pack, units)
+    profiler.disable()
+    if out:
+        profiler.dump_stats(str(out))
+        print(f"  profile written to {out}")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
+def profile_pyinstrument(pack: CompiledPack, units: list[Prepared]) -> None:
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        raise SystemExit("pyinstrument is not installed: pip install pyinstrument (not a project dependency)") from None
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    run_all(pack, units)
+    profiler.stop()
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+def bench_pack(spec: str, args: argparse.Namespace) -> None:
+    pack = load_pack_or_raise(spec, None)
+    units = prepare(pack, args.n, args.source, args.seed)
+    print(f"\n== {pack.meta.id} ({pack.root}) — source: {args.source}, load average {load_average()}")
+    if args.profile == "cprofile":
+        profile_cprofile(pack, units, args.top, args.profile_out)
+        return
+    if args.profile == "pyinstrument":
+        profile_pyinstrument(pack, units)
+        return
+    run_all(pack, units[: min(len(units), 50)])  # warm caches, as a long batch would be
+    best: tuple[list[float], float, float, list[Any]] | None = None
+    for _ in range(args.repeat):
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        per_unit, results = run_all(pack, units)
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        if best is None or cpu < best[2]:
+            best = (per_unit, wall, cpu, results)
+    assert best is not None
+    report(pack, units, best[0], best[1], best[2], best[3])
+
+
+def startup(runs: int, unit: str) -> None:
+    """Wall time of a whole ``civic evaluate`` process on one unit (imports, pack loading, rendering)."""
+    command = [sys.executable, "-m", "cli", "evaluate", unit, "-f", "json"]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    print(f"`civic evaluate {unit} -f json` ({runs} runs, load average {load_average()}):")
+    print(f"  wall min {min(times):.3f} s   median {statistics.median(times):.3f} s   max {max(times):.3f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pack", action="append", help="pack id or directory (repeatable; default rules/wmdw and rules/wmcs)")
+    parser.add_argument("-n", type=int, default=1000, help="units per pack (default 1000)")
+    parser.add_argument("--source", choices=["samples", "generate"], default="samples",
+                        help="shipped samples repeated with new ids, or units from the civic sample generator")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed (--source generate)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs; the fastest (least disturbed) is reported")
+    parser.add_argument("--profile", choices=["cprofile", "pyinstrument"], help="profile instead of timing")
+    parser.add_argument("--profile-out", type=Path, help="with --profile cprofile: also write the stats file")
+    parser.add_argument("--top", type=int, default=25, help="rows of the profile to print")
+    parser.add_argument("--startup", type=int, metavar="RUNS", help="time RUNS whole `civic evaluate` processes instead")
+    parser.add_argument("--startup-unit", default="rules/wmdw/samples/weak.yaml", help="unit file for --startup")
+    args = parser.parse_args()
+    if args.startup:
+        startup(args.startup, args.startup_unit)
+        return
+    for spec in args.pack or ["rules/wmdw", "rules/wmcs"]:
+        bench_pack(spec, args)
+
+
+if __name__ == "__main__":
+    main()

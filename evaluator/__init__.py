@@ -1,0 +1,1 @@
+"""The engine: loading with locations, lints, the expression language, scoring, roll-up, renderers, storage."""

@@ -1,0 +1,172 @@
+"""Score a stream of jobs, in this process (``--jobs 1``) or in worker processes, with results in input order.
+
+Workers get the settings once (pack spec, tailoring, waivers, as-of) and load the pack themselves, so nothing
+large crosses the process boundary except one unit's data in and one result (as JSON text) out. Jobs are sent
+in fixed-size chunks and at most a few chunks are in flight, which bounds memory however long the input is.
+The order of results is the order of the input — and does not depend on ``--jobs``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from evaluator.batch.loading import Loaded, load_path, load_record
+from evaluator.batch.sources import Job, RecordJob
+from evaluator.compiled import CompiledPack
+from evaluator.errors import Diagnostic, DiagnosticSink, Location
+from schemas.unit import Waiver
+
+CHUNK = 16
+T = TypeVar("T")
+R = TypeVar("R")
+Substitutes = dict[str, tuple[Decimal, int]]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker needs to score units exactly as the parent would."""
+
+    pack_spec: str
+    tailoring: str | None
+    waivers: str | None
+    as_of: dt.date | None
+    encoding: str | None = None
+
+
+@dataclass
+class Outcome:
+    """One unit's outcome: its result as canonical JSON text, or the located reasons it was not scored."""
+
+    source: str
+    unit_id: str
+    name: str
+    result_json: str | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    substitutable: bool = False
+
+
+@dataclass
+class WorkerState:
+    pack: CompiledPack
+    waivers: list[Waiver]
+    settings: Settings
+    substitutable_rules: frozenset[str]
+
+
+_STATE: WorkerState | None = None
+
+
+def init_worker(settings: Settings, in_child: bool = True) -> None:
+    """Load the pack and waivers once per process. Children ignore Ctrl-C: the parent handles it and stops them."""
+    global _STATE
+    if in_child:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from evaluator.api import load_waivers
+    from evaluator.loader import load_pack_or_raise
+
+    pack = load_pack_or_raise(settings.pack_spec, Path(settings.tailoring) if settings.tailoring else None)
+    rules = frozenset(r.id for r in pack.rules if r.rule.na_substitute == "peer_average")
+    _STATE = WorkerState(pack, load_waivers(Path(settings.waivers) if settings.waivers else None), settings, rules)
+
+
+def state() -> WorkerState:
+    assert _STATE is not None, "init_worker was not called"
+    return _STATE
+
+
+def _load(job: Job, sink: DiagnosticSink) -> list[Loaded]:
+    st = state()
+    if isinstance(job, RecordJob):
+        return [load_record(job.record, st.pack, sink)]
+    return list(load_path(Path(job.path), st.pack, sink, st.settings.encoding))
+
+
+def score_job(job: Job, substitutes: Substitutes | None = None) -> list[Outcome]:
+    """Load, validate and score one job (one unit, or every unit of a one-unit workbook)."""
+    from evaluator.api import effective_as_of
+    from evaluator.engine import evaluate
+
+    st = state()
+    sink = DiagnosticSink()
+    loaded = _load(job, sink)
+    if not loaded:  # e.g. a lock file: nothing to score, only notices
+        return [Outcome(getattr(job, "path", ""), "", "", None, list(sink.items))] if sink.items else []
+    outcomes: list[Outcome] = []
+    for item in loaded:  # a job holds one unit; its diagnostics are all of the sink
+        mine = list(sink.items)
+        if item.unit is None or any(d.severity == "error" for d in mine):
+            outcomes.append(Outcome(item.source, item.unit_id, item.name, None, mine or [_unknown(item.source)]))
+            continue
+        result = evaluate(st.pack, item.unit, item.values, as_of=effective_as_of(item.unit, st.settings.as_of),
+                          waivers=st.waivers, substitutes=substitutes)
+        needs = any(r.outcome == "not_applicable" and r.rule_id in st.substitutable_rules and not r.substituted for r in result.rules)
+        outcomes.append(Outcome(item.source, item.unit_id, item.name, result.model_dump_json(), mine, needs))
+    return outcomes
+
+
+def _unknown(source: str) -> Diagnostic:
+    return Diagnostic("D399", "单位数据无法读取", Location(source), "error")
+
+
+def score_chunk(chunk: list[tuple[Job, Substitutes | None]]) -> list[list[Outcome]]:
+    return [score_job(job, subs) for job, subs in chunk]
+
+
+def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Runner:
+    """Runs a function over chunks, in order, in this process or in a pool of ``jobs`` processes."""
+
+    def __init__(self, settings: Settings, jobs: int):
+        self.jobs = jobs
+        self.pool: Any = None
+        if jobs > 1:
+            context = multiprocessing.get_context("spawn")
+            self.pool = context.Pool(jobs, initializer=init_worker, initargs=(settings,))
+        else:
+            init_worker(settings, in_child=False)
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        if self.pool is None:
+            yield from map(fn, items)
+            return
+        pending: deque[Any] = deque()
+        for item in items:
+            pending.append(self.pool.apply_async(fn, (item,)))
+            if len(pending) >= 2 * self.jobs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+    def close(self, *, abort: bool = False) -> None:
+        if self.pool is None:
+            return
+        if abort:
+            self.pool.terminate()
+        else:
+            self.pool.close()
+        self.pool.join()
+        self.pool = None
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self.close(abort=exc_type is not None)
