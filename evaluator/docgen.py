@@ -85,3 +85,14 @@ def render_pack_doc(pack: CompiledPack) -> str:
             lines += [_rule_row(r) for r in rules]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def pack_index_row(pack: CompiledPack) -> str:
+    """One row of docs/packs/README.md: counts computed from the pack, so the table cannot drift."""
+    scored = pack.scored_rules()
+    manual = sum(1 for r in scored if r.rule.grading.model == "manual")
+    uncertain = sum(1 for r in pack.rules if "uncertain" in r.rule.meta)
+    samples = len(list((pack.root / "samples").glob("*.yaml")))
+    cells = [f"[`{pack.meta.id}`]({pack.meta.id}.md)", pack.meta.title, pack.meta.edition, str(len(scored)), str(len(pack.veto_rules())),
+             f"{len(scored) - manual} / {manual}", str(uncertain), str(len(pack.cases)), str(samples), f"[覆盖说明](coverage/{pack.meta.id}.md)"]
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
