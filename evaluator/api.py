@@ -47,7 +47,7 @@ def load_units(paths: list[Path], pack: CompiledPack, sink: DiagnosticSink, as_o
             continue
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):  # workbooks and tables: evaluator/batch
             from evaluator.batch.loading import load_tabular_units
-            found = load_tabular_units(path, pack, sink)
+            found = load_tabular_units(path, pack, sink, as_of)
         else:
             unit, values = load_unit_file(path, pack, sink, as_of)
             found = [(unit, values, str(path))] if unit is not None else []

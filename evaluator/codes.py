@@ -45,6 +45,7 @@ _FILE_PROBLEMS: list[tuple[str, str, str]] = [
     ("011", "文件不是 UTF-8 编码（常见为 GBK）", "用记事本或 WPS 另存为 UTF-8"),
     ("012", "文件为空或只有注释", "写入内容或删除该文件"),
     ("013", "一个文件中有多个 YAML 文档（多余的 ---）", "删除多余的 ---，或拆成多个文件"),
+    ("014", "文字中有不可见的控制字符（如 \\0 转义或复制来的 U+0000）", "删除该字符后重新输入"),
 ]
 
 # pydantic errors mapped by evaluator/locate.py; R1xx in rule files, D1xx in unit data and waiver files.
@@ -113,6 +114,7 @@ _UNIT_CODES: list[tuple[str, str, str]] = [
     ("D305", "表格中缺少必填的列或单元格", "按提示补上"),
     ("D306", "同一条规则的人工判定重复出现", "每条规则只保留一行"),
     ("D307", "同一点位的信息前后不一致", "统一该点位各行的信息"),
+    ("D308", "CSV 文件格式错误（引号没有闭合、单元格过长）", "检查提示行的引号；或在 Excel/WPS 中另存为“CSV UTF-8（逗号分隔）”"),
     ("D309", "无法识别的工作簿（不是 civic 的填报模板）", "用 civic template 生成模板后填写"),
     ("D310", "表格中有未知的列或项目", "改为模板中的列名，或删除该列"),
     ("D311", "表格中的列重复", "删除重复的列"),
@@ -152,6 +154,9 @@ _USAGE_CODES: list[tuple[str, str, str]] = [
     ("U016", "该输出格式需要用 -o 指定输出文件", "加上 -o 文件名"),
     ("U050", "有规则无法编译为 SQL，不能走纯 SQL 路径（civic score-flat / flatten）", "改用 civic batch（逐单位评测，自动回退到参考评测器）"),
     ("U051", "不支持的平铺表格式（civic score-flat）", "平铺表用 .parquet 或 .csv"),
+    ("U052", "未安装 Spark 引擎（civic score-flat --engine spark）", "pip install 'civic[spark]'，并安装 Java 17"),
+    ("U053", "找不到 Java，Spark 引擎无法启动", "安装 Java 17 或设置 JAVA_HOME"),
+    ("U054", "未安装 durable-rules 引擎（--engine durable）", "pip install 'civic[durable]'（需要 gcc 与 Python 头文件；Python 3.13 起无法导入）"),
     ("U030", "批量输出位置是一个文件，不是文件夹", "换一个输出文件夹名"),
     ("U031", "批量输出文件夹不为空，且不是 civic batch 的输出", "换一个新文件夹，或先清空它"),
     ("U032", "输入文件或文件夹不存在", "检查路径"),

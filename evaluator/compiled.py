@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from evaluator.errors import Location
 from evaluator.evalplan import pack_plan
 from evaluator.expr import Expr
-from evaluator.yamlio import LocatedDoc
 from evaluator.expr.scope import FIELD_TYPE_TO_EXPR, NameInfo, Scope
+from evaluator.yamlio import LocatedDoc
 from schemas.fixture import Case
 from schemas.pack import CatalogueNode, FieldDef, PackFile, PackMeta
 from schemas.rule import Rule

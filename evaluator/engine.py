@@ -10,19 +10,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from fnmatch import fnmatchcase
 from typing import Any
 
 from evaluator.compiled import CompiledPack, CompiledRule
+from evaluator.evalplan import PackPlan, RulePlan, pack_plan
 from evaluator.explain import fmt_number
 from evaluator.expr import Context, EvalError, MissingData
 from evaluator.expr.interp import months_before
-from evaluator.grading import GradeEnv, Graded, grade
+from evaluator.grading import Graded, GradeEnv, grade
 from evaluator.rollup import build_unit_result
 from schemas.result import Check, MissingItem, RuleResult, WaiverInfo
 from schemas.rule import EvidenceRequirement, Veto
 from schemas.unit import Unit, Waiver
 
 CENT = Decimal("0.01")
+ZERO = Decimal(0)
 
 
 def q(value: Decimal) -> Decimal:
@@ -50,17 +53,24 @@ class RuleEval:
 
 
 def build_context(pack: CompiledPack, unit: Unit, values: dict[str, Any], as_of: dt.date) -> Context:
-    labels = {f.name: f.label or f.name for f in pack.file.fields}
+    return _unit_context(pack_plan(pack), unit, values, as_of)
+
+
+RECORD_SECTIONS = {"evidence", "inspections", "surveys", "incidents"}
+
+
+def _unit_context(plan: PackPlan, unit: Unit, values: dict[str, Any], as_of: dt.date) -> Context:
+    records = unit.model_dump(include=RECORD_SECTIONS)  # one call for all four lists: expressions read plain dicts
     return Context(
         fields=values,
         builtins={"as_of": as_of, "period_start": unit.period.start, "period_end": unit.period.end},
-        evidence=[e.model_dump() for e in unit.evidence],
-        inspections=[i.model_dump() for i in unit.inspections],
-        surveys=[s.model_dump() for s in unit.surveys],
-        incidents=[i.model_dump() for i in unit.incidents],
+        evidence=records["evidence"],
+        inspections=records["inspections"],
+        surveys=records["surveys"],
+        incidents=records["incidents"],
         as_of=as_of,
         period=(unit.period.start, unit.period.end),
-        labels=labels,
+        labels=plan.field_labels,
     )
 
 
@@ -107,8 +117,6 @@ def _missing_for(gap: MissingData, rule: CompiledRule, values: dict[str, Any], l
 
 
 def find_waiver(waivers: list[Waiver], unit_id: str, rule_id: str) -> Waiver | None:
-    from fnmatch import fnmatchcase
-
     for waiver in waivers:
         if fnmatchcase(unit_id, waiver.unit) and fnmatchcase(rule_id, waiver.rule):
             return waiver
@@ -133,56 +141,67 @@ def _message(outcome: str, graded: Graded | None, missing: list[MissingItem], re
 
 def evaluate_rule(pack: CompiledPack, rule: CompiledRule, unit: Unit, ctx: Context, values: dict[str, Any],
                   as_of: dt.date, labels: dict[str, str]) -> RuleEval:
+    return _evaluate_rule(pack_plan(pack), rule, unit, ctx, values, as_of, labels)
+
+
+def _evaluate_rule(plan: PackPlan, rule: CompiledRule, unit: Unit, ctx: Context, values: dict[str, Any],
+                   as_of: dt.date, labels: dict[str, str]) -> RuleEval:
     r = rule.rule
-    points = Decimal(str(r.points))
-    node = pack.nodes.get(r.node)
-    bonus = bool(node and any(pack.nodes[c].node.bonus for c in pack.leaf_ancestors(r.node)))
-
-    def result(outcome: str, earned: Decimal, graded: Graded | None = None, missing: list[MissingItem] | None = None,
-               reason: str | None = None, checks: list[Check] | None = None) -> RuleEval:
-        missing = missing or []
-        earned = q(earned)
-        maximum = Decimal(0) if outcome == "not_applicable" else points
-        rr = RuleResult(
-            rule_id=r.id, code=r.code, title=r.title, node=r.node, method=r.method, outcome=outcome,  # type: ignore[arg-type]
-            earned=float(earned), max=float(maximum), lost=float(maximum - earned), level=graded.level if graded else None,
-            message=_message(outcome, graded, missing, reason), checks=checks if checks is not None else (graded.checks if graded else []),
-            missing=missing, error=reason if outcome == "error" else None,
-        )
-        return RuleEval(rr, earned, maximum, outcome != "not_applicable", bonus, earned)
-
+    rp = plan.rule_plan(rule)
     if r.applies_to and unit.unit.type not in r.applies_to:
-        return result("not_applicable", Decimal(0), reason=f"本条仅适用于{'、'.join(r.applies_to)}，本单位为{unit.unit.type}")
+        return _rule_eval(rule, rp, "not_applicable", ZERO, reason=f"本条仅适用于{'、'.join(r.applies_to)}，本单位为{unit.unit.type}")
     try:
         if rule.applicable is not None:
             applicable, _ = rule.applicable.evaluate(ctx)
             if applicable is not True:
-                return result("not_applicable", Decimal(0), reason=f"不满足适用条件：{rule.applicable.source}")
-        graded = grade(r.grading, GradeEnv(rule, ctx_with(ctx, r.params, points), pack.scope.with_params(dict(r.params)),
-                                           {k: Decimal(str(v)) for k, v in pack.meta.levels.items()}, points, unit.judgements.get(r.id)))
+                return _rule_eval(rule, rp, "not_applicable", ZERO, reason=f"不满足适用条件：{rule.applicable.source}")
+        env = GradeEnv(rule, _rule_context(ctx, rp.params, rp.points), rp.scope, plan.levels, rp.points, unit.judgements.get(r.id))
+        graded = grade(r.grading, env)
     except MissingData as gap:
-        return result("missing", Decimal(0), missing=_missing_for(gap, rule, values, labels) + evidence_gaps(r.evidence, unit, as_of, labels))
+        return _rule_eval(rule, rp, "missing", ZERO, missing=_missing_for(gap, rule, values, labels) + evidence_gaps(r.evidence, unit, as_of, labels))
     except EvalError as exc:
-        return result("error", Decimal(0), reason=str(exc))
+        return _rule_eval(rule, rp, "error", ZERO, reason=str(exc))
     except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:  # defensive: one rule never stops a unit
-        return result("error", Decimal(0), reason=f"计算出错（{type(exc).__name__}）")
+        return _rule_eval(rule, rp, "error", ZERO, reason=f"计算出错（{type(exc).__name__}）")
     if graded.pending:
-        return result("manual_pending", Decimal(0), graded, graded.missing)
+        return _rule_eval(rule, rp, "manual_pending", ZERO, graded, graded.missing)
     gaps = graded.missing + evidence_gaps(r.evidence, unit, as_of, labels)
+    points = rp.points
     if gaps:
         hint = Check(what="按现有数据", observed=f"{fmt_number(q(graded.earned))}分", expected=f"{fmt_number(points)}分", ok=False,
                      sentence=f"补齐缺项前本条不得分；按现有数据可得{fmt_number(q(graded.earned))}分")
         # 缺项 scores 0 as the formula and the hint above say; what the present data would earn is only shown.
-        return result("missing", Decimal(0), graded, gaps, checks=[hint, *graded.checks])
-    earned = max(Decimal(0), min(points, graded.earned))
+        return _rule_eval(rule, rp, "missing", ZERO, graded, gaps, checks=[hint, *graded.checks])
+    earned = max(ZERO, min(points, graded.earned))
     outcome = "pass" if earned == points else ("fail" if earned == 0 else "partial")
-    return result(outcome, earned, graded)
+    return _rule_eval(rule, rp, outcome, earned, graded)
+
+
+def _rule_eval(rule: CompiledRule, rp: RulePlan, outcome: str, earned: Decimal, graded: Graded | None = None,
+               missing: list[MissingItem] | None = None, reason: str | None = None, checks: list[Check] | None = None) -> RuleEval:
+    """The rule's result as the report shows it (rounded points, message, checks) plus the exact values for the roll-up."""
+    r = rule.rule
+    missing = missing or []
+    earned = q(earned)
+    maximum = ZERO if outcome == "not_applicable" else rp.points
+    rr = RuleResult(
+        rule_id=r.id, code=r.code, title=r.title, node=r.node, method=r.method, outcome=outcome,  # type: ignore[arg-type]
+        earned=float(earned), max=float(maximum), lost=float(maximum - earned), level=graded.level if graded else None,
+        message=_message(outcome, graded, missing, reason), checks=checks if checks is not None else (graded.checks if graded else []),
+        missing=missing, error=reason if outcome == "error" else None,
+    )
+    return RuleEval(rr, earned, maximum, outcome != "not_applicable", rp.bonus, earned)
 
 
 def ctx_with(ctx: Context, params: dict[str, Any], points: Decimal) -> Context:
     converted = {k: Decimal(str(v)) if isinstance(v, int | float) and not isinstance(v, bool) else v for k, v in params.items()}
+    return _rule_context(ctx, converted, points)
+
+
+def _rule_context(ctx: Context, params: dict[str, Any], points: Decimal) -> Context:
+    """The unit's context plus one rule's params (already Decimal) and its points (``points``/``分值``)."""
     return Context(
-        fields=ctx.fields, params=converted, builtins={**ctx.builtins, "points": points, "分值": points},
+        fields=ctx.fields, params=params, builtins={**ctx.builtins, "points": points, "分值": points},
         evidence=ctx.evidence, inspections=ctx.inspections, surveys=ctx.surveys, incidents=ctx.incidents,
         as_of=ctx.as_of, period=ctx.period, labels=ctx.labels,
     )
@@ -217,7 +236,7 @@ def check_veto(rule: CompiledRule, unit: Unit, as_of: dt.date) -> tuple[RuleResu
             and (grading.min_level is None or level_at_least(i.level, grading.min_level))]
     hits.sort(key=lambda i: (i.date, i.type))
     r = rule.rule
-    base = {"rule_id": r.id, "code": r.code, "title": r.title, "node": r.node, "method": r.method, "earned": 0.0, "max": 0.0, "lost": 0.0}
+    base: dict[str, Any] = {"rule_id": r.id, "code": r.code, "title": r.title, "node": r.node, "method": r.method, "earned": 0.0, "max": 0.0, "lost": 0.0}
     if not hits:
         return RuleResult(**base, outcome="pass", message=f"{start}至{as_of}（回溯{grading.lookback_months}个月）内无{'、'.join(grading.incident_types)}"), None
     hit = hits[-1]
@@ -249,6 +268,13 @@ def describe_effect(grading: Veto) -> str:
     return "，".join(parts)
 
 
+def substitutable(rule: CompiledRule, unit: Unit, ev: RuleEval) -> bool:
+    """Only a rule its applicability condition switched off is substituted (社区无小区) — never one whose
+    ``applies_to`` excludes this unit type (a 街道 is not scored on 小区 rules at all)."""
+    type_ok = not rule.rule.applies_to or unit.unit.type in rule.rule.applies_to
+    return rule.rule.na_substitute == "peer_average" and ev.result.outcome == "not_applicable" and type_ok
+
+
 def substitute_peer_average(ev: RuleEval, rule: CompiledRule, fraction: Decimal, peers: int) -> RuleEval:
     """Batch only: a not-applicable rule with ``na_substitute: peer_average`` is scored at the average earned
     fraction of the units of the same batch where it applied (docs/batch.md); flagged ``substituted``."""
@@ -265,16 +291,18 @@ def evaluate(pack: CompiledPack, unit: Unit, values: dict[str, Any], *, as_of: d
     """Evaluate one unit. ``values`` are the normalised field values from ``unitdata.check_fields``.
     ``substitutes`` (rule id → peer average fraction, peer count) is given by ``civic batch`` only."""
     waivers = waivers or []
-    ctx = build_context(pack, unit, values, as_of)
-    labels = {**{f.name: f.label or f.name for f in pack.file.fields}, **{k.id: k.label or k.id for k in pack.file.evidence_kinds}}
+    plan = pack_plan(pack)
+    ctx = _unit_context(plan, unit, values, as_of)
     evals: list[RuleEval] = []
     for rule in pack.scored_rules():
         if rule.rule.status != "stable":
             continue
-        ev = evaluate_rule(pack, rule, unit, ctx, values, as_of, labels)
-        if substitutes and rule.id in substitutes and ev.result.outcome == "not_applicable" and rule.rule.na_substitute == "peer_average":
+        ev = _evaluate_rule(plan, rule, unit, ctx, values, as_of, plan.labels)
+        if substitutes and rule.id in substitutes and substitutable(rule, unit, ev):
             ev = substitute_peer_average(ev, rule, *substitutes[rule.id])
-        evals.append(apply_waiver(ev, find_waiver(waivers, unit.unit.id, rule.id), as_of))
+        if waivers:
+            ev = apply_waiver(ev, find_waiver(waivers, unit.unit.id, rule.id), as_of)
+        evals.append(ev)
     vetoes: list[tuple[CompiledRule, RuleResult, dict[str, Any] | None]] = []
     for rule in pack.veto_rules():
         if rule.rule.status == "stable":

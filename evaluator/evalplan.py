@@ -4,9 +4,10 @@ The engine used to rebuild these for every rule of every unit (label dicts, ``De
 scope with its params, bonus flags, node chains, linear rule look-ups). A batch scores the same pack
 hundreds of thousands of times, so they are computed once here and kept on the pack.
 
-The plan remembers the exact objects it was computed from (pack file, meta, scope, nodes, rule list and
-every rule model). Tailoring and some tests swap those objects for edited copies; the next ``pack_plan``
-call sees the swap and rebuilds, so a plan can never describe a pack that has changed.
+The plan remembers the exact objects it was computed from (pack file, meta, scope, nodes, rule list), and
+each rule's plan the rule model it was computed from. Tailoring and some tests swap those objects for edited
+copies; the next look-up sees the swap and rebuilds, so a plan never describes a pack that has changed.
+The checks are identity checks (``is``) on a handful of objects: cheap enough to make once per unit.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from evaluator.expr import Expr, ExprError, compile_expr
 from evaluator.expr.scope import Scope
 
 if TYPE_CHECKING:
-    from evaluator.compiled import CompiledPack, CompiledRule
+    from evaluator.compiled import CompiledPack, CompiledRule, NodeInfo
     from schemas.pack import Component
+    from schemas.rule import Rule
 
 
 def decimal(value: float | int) -> Decimal:
@@ -32,6 +34,8 @@ def decimal(value: float | int) -> Decimal:
 class RulePlan:
     """One rule's unit-independent parts, as ``engine.evaluate_rule`` uses them."""
 
+    compiled: CompiledRule  # the rule and the model it was made from: a swapped model means a new plan
+    model: Rule
     points: Decimal
     params: dict[str, Any]  # as expressions see them: numbers as Decimal
     scope: Scope  # the pack's names plus this rule's params (labels for explanations)
@@ -40,12 +44,15 @@ class RulePlan:
 
 @dataclass(frozen=True)
 class PackPlan:
-    source: tuple[Any, ...]
+    source: tuple[Any, ...]  # file, meta, scope, nodes, rule list: compared by identity, never by value
+    size: int  # len(rules) when built: the list is replaced, not edited, but a length change is caught too
+    scope: Scope
+    nodes: dict[str, NodeInfo]
     field_labels: dict[str, str]  # field name → label (what an absent field is called)
     labels: dict[str, str]  # field labels plus evidence kind labels
     levels: dict[str, Decimal]  # level → fraction of the points
     rules_by_id: dict[str, CompiledRule]
-    rule_plans: dict[int, RulePlan]  # id(CompiledRule) → plan; the source keeps every rule alive
+    rule_plans: dict[int, RulePlan]  # id(CompiledRule) → plan, checked against the rule on every look-up
     chains: dict[str, tuple[str, ...]]  # node code → the code and its ancestors, nearest first
     full_marks: Decimal
     bonus_cap: Decimal
@@ -55,43 +62,46 @@ class PackPlan:
     components: tuple[tuple[Component, Expr | ExprError], ...]  # composite parts with their compiled score
 
     def rule_plan(self, rule: CompiledRule) -> RulePlan:
-        return self.rule_plans[id(rule)]
+        """The rule's plan; remade when the rule's model was replaced (tailoring) since it was made."""
+        plan = self.rule_plans.get(id(rule))
+        if plan is None or plan.compiled is not rule or plan.model is not rule.rule:
+            plan = self.rule_plans[id(rule)] = _rule_plan(self.scope, self.nodes, self.chains, rule)
+        return plan
 
 
 def _source(pack: CompiledPack) -> tuple[Any, ...]:
-    """The objects a plan depends on; compared by identity (``is``), never by value."""
-    return (pack.file, pack.meta, pack.scope, pack.nodes, pack.rules, *pack.rules, *(r.rule for r in pack.rules))
+    return (pack.file, pack.meta, pack.scope, pack.nodes, pack.rules)
 
 
-def _is_current(plan: PackPlan | None, source: tuple[Any, ...]) -> bool:
-    return plan is not None and len(plan.source) == len(source) and all(a is b for a, b in zip(plan.source, source, strict=True))
+def _is_current(plan: PackPlan | None, pack: CompiledPack) -> bool:
+    if plan is None or plan.size != len(pack.rules):
+        return False
+    return all(a is b for a, b in zip(plan.source, _source(pack), strict=True))
 
 
 def pack_plan(pack: CompiledPack) -> PackPlan:
     """The pack's plan, built on first use and rebuilt whenever a part of the pack was replaced."""
-    source = _source(pack)
     plan = pack.plan_cache
-    if not _is_current(plan, source):
-        plan = build_plan(pack, source)
+    if not _is_current(plan, pack):
+        plan = build_plan(pack)
         pack.plan_cache = plan
     return plan
 
 
-def _chain(pack: CompiledPack, code: str) -> tuple[str, ...]:
+def _chain(nodes: dict[str, NodeInfo], code: str) -> tuple[str, ...]:
     chain: list[str] = []
     current: str | None = code
-    while current is not None and current in pack.nodes:
+    while current is not None and current in nodes:
         chain.append(current)
-        current = pack.nodes[current].parent
+        current = nodes[current].parent
     return tuple(chain)
 
 
-def _rule_plan(pack: CompiledPack, rule: CompiledRule, chains: dict[str, tuple[str, ...]]) -> RulePlan:
+def _rule_plan(scope: Scope, nodes: dict[str, NodeInfo], chains: dict[str, tuple[str, ...]], rule: CompiledRule) -> RulePlan:
     r = rule.rule
     params = {k: decimal(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for k, v in r.params.items()}
-    chain = chains.get(r.node) or _chain(pack, r.node)
-    bonus = any(pack.nodes[code].node.bonus for code in chain)
-    return RulePlan(decimal(r.points), params, pack.scope.with_params(dict(r.params)), bonus)
+    bonus = any(nodes[code].node.bonus for code in chains.get(r.node, ()))
+    return RulePlan(rule, r, decimal(r.points), params, scope.with_params(dict(r.params)), bonus)
 
 
 def _component(component: Component, scope: Scope) -> Expr | ExprError:
@@ -102,17 +112,20 @@ def _component(component: Component, scope: Scope) -> Expr | ExprError:
         return exc
 
 
-def build_plan(pack: CompiledPack, source: tuple[Any, ...]) -> PackPlan:
+def build_plan(pack: CompiledPack) -> PackPlan:
     meta = pack.meta
     field_labels = {f.name: f.label or f.name for f in pack.file.fields}
-    chains = {code: _chain(pack, code) for code in pack.nodes}
+    chains = {code: _chain(pack.nodes, code) for code in pack.nodes}
     return PackPlan(
-        source=source,
+        source=_source(pack),
+        size=len(pack.rules),
+        scope=pack.scope,
+        nodes=pack.nodes,
         field_labels=field_labels,
         labels={**field_labels, **{k.id: k.label or k.id for k in pack.file.evidence_kinds}},
         levels={k: decimal(v) for k, v in meta.levels.items()},
         rules_by_id={r.id: r for r in reversed(pack.rules)},  # reversed: the first rule of an id wins, as a scan would
-        rule_plans={id(r): _rule_plan(pack, r, chains) for r in pack.rules},
+        rule_plans={id(r): _rule_plan(pack.scope, pack.nodes, chains, r) for r in pack.rules},
         chains=chains,
         full_marks=decimal(meta.full_marks),
         bonus_cap=decimal(meta.bonus_cap),

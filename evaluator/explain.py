@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from evaluator.expr import CheckRecord, Expr
 from evaluator.expr.nodes import Call, Name, Node
@@ -26,11 +26,16 @@ _CALL_UNITS = {"ratio": "%", "survey_rate": "%", "evidence_count": "份", "probl
                "days_between": "天", "incidents": "起"}
 
 
+ONE = Decimal(1)
+CENT = Decimal("0.01")
+
+
 def fmt_number(value: Decimal | float | int) -> str:
-    number = Decimal(str(value))
+    # A Decimal is already exact (Decimal(str(d)) is d again); floats go through their shortest text, 0.1 not 0.1000000000000000055.
+    number = value if type(value) is Decimal else Decimal(str(value))
     if number == number.to_integral_value():
-        return str(number.quantize(Decimal(1)))
-    text = format(number.quantize(Decimal("0.01")), "f").rstrip("0").rstrip(".")
+        return str(number.quantize(ONE))
+    text = format(number.quantize(CENT), "f").rstrip("0").rstrip(".")
     return text
 
 
@@ -67,7 +72,21 @@ def describe(node: Node, expr: Expr, scope: Scope) -> tuple[str, str | None]:
     return expr.text(node), None
 
 
-def check_from_record(record: CheckRecord, expr: Expr, scope: Scope) -> Check:
+class Said(NamedTuple):
+    """A check's texts before they become a ``Check`` model: graders that only need the sentence (a checklist
+    item's reason) skip building and validating a model per comparison."""
+
+    what: str
+    observed: str
+    expected: str
+    ok: bool
+    sentence: str
+
+    def check(self) -> Check:
+        return Check(what=self.what, observed=self.observed, expected=self.expected, ok=self.ok, sentence=self.sentence)
+
+
+def said_for_record(record: CheckRecord, expr: Expr, scope: Scope) -> Said:
     what, unit = describe(record.left, expr, scope)
     obs = fmt_value(record.observed, unit)
     exp = fmt_value(record.expected, unit)
@@ -76,21 +95,34 @@ def check_from_record(record: CheckRecord, expr: Expr, scope: Scope) -> Check:
         sentence = f"{what}为{obs}，符合要求（{_OP_TEXT[op]}{exp}）"
     else:
         sentence = _FAIL_TEMPLATES[op].format(what=what, obs=obs, exp=exp)
-    return Check(what=what, observed=obs, expected=f"{_OP_TEXT[op]}{exp}", ok=record.ok, sentence=sentence)
+    return Said(what, obs, f"{_OP_TEXT[op]}{exp}", record.ok, sentence)
 
 
-def bool_check(expr: Expr, value: Any, scope: Scope, label: str | None = None) -> Check:
-    """For a condition with no comparison (``有年度方案``): show the flag itself."""
+def said_for_flag(expr: Expr, value: Any, scope: Scope, label: str | None = None) -> Said:
     what, _ = describe(expr.tree, expr, scope)
     what = label or what
     ok = value is True
     sentence = f"{what}：{'是' if ok else '否'}" + ("" if ok else "（要求：是）")
-    return Check(what=what, observed=fmt_value(value), expected="是", ok=ok, sentence=sentence)
+    return Said(what, fmt_value(value), "是", ok, sentence)
+
+
+def check_from_record(record: CheckRecord, expr: Expr, scope: Scope) -> Check:
+    return said_for_record(record, expr, scope).check()
+
+
+def bool_check(expr: Expr, value: Any, scope: Scope, label: str | None = None) -> Check:
+    """For a condition with no comparison (``有年度方案``): show the flag itself."""
+    return said_for_flag(expr, value, scope, label).check()
+
+
+def said_for(expr: Expr, value: Any, records: list[CheckRecord], scope: Scope) -> list[Said]:
+    """What ``checks_for`` says, as plain tuples."""
+    if records:
+        return [said_for_record(r, expr, scope) for r in records]
+    if isinstance(value, bool):
+        return [said_for_flag(expr, value, scope)]
+    return []
 
 
 def checks_for(expr: Expr, value: Any, records: list[CheckRecord], scope: Scope) -> list[Check]:
-    if records:
-        return [check_from_record(r, expr, scope) for r in records]
-    if isinstance(value, bool):
-        return [bool_check(expr, value, scope)]
-    return []
+    return [said.check() for said in said_for(expr, value, records, scope)]

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from evaluator.compiled import CompiledRule
-from evaluator.explain import checks_for, fmt_number, fmt_value
+from evaluator.explain import Said, checks_for, fmt_number, fmt_value, said_for
 from evaluator.expr import Context, EvalError, MissingData
 from evaluator.expr.scope import Scope
 from schemas.result import Check, MissingItem
@@ -45,6 +45,12 @@ class GradeEnv:
         expr = self.rule.expr(path)
         value, records = expr.evaluate(self.ctx)
         return value, checks_for(expr, value, records, self.scope)
+
+    def run_said(self, path: str) -> tuple[Any, list[Said]]:
+        """Like ``run`` for callers that only read the texts: no ``Check`` models are built."""
+        expr = self.rule.expr(path)
+        value, records = expr.evaluate(self.ctx)
+        return value, said_for(expr, value, records, self.scope)
 
     def number(self, path: str) -> tuple[Decimal, list[Check]]:
         value, checks = self.run(path)
@@ -89,7 +95,7 @@ def _checklist(g: Checklist, env: GradeEnv, path: str) -> Graded:
     for index, item in enumerate(g.items):
         label = f"第{index + 1}项“{item.text}”"
         try:
-            value, item_checks = env.run(f"{path}.items.{index}.condition")
+            value, item_checks = env.run_said(f"{path}.items.{index}.condition")
         except MissingData as gap:
             gaps.setdefault((_kind(gap.kind), gap.name), ([], gap.detail))[0].append(label)
             checks.append(Check(what=label, observed="缺数据", expected="符合", ok=False, sentence=f"{label}无法判断：{gap.detail}"))

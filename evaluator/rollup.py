@@ -14,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from evaluator.compiled import CompiledPack, CompiledRule
-from evaluator.expr import Context, EvalError, ExprError, MissingData, compile_expr
+from evaluator.evalplan import PackPlan, pack_plan
+from evaluator.expr import Context, EvalError, ExprError, MissingData
 from schemas.result import (
     ComponentScore, DeficiencyItem, MethodScore, NodeScore, RectificationItem, RuleResult, UnitResult, UnitSummary, VetoHit,
 )
@@ -50,7 +51,7 @@ def formula_text(pack: CompiledPack) -> str:
     return "；".join(parts) + "。"
 
 
-def _weighted_base(pack: CompiledPack, evals: list[RuleEval], use_actual: bool) -> tuple[Decimal, dict[str, tuple[Decimal, Decimal]]]:
+def _weighted_base(pack: CompiledPack, plan: PackPlan, evals: list[RuleEval], use_actual: bool) -> tuple[Decimal, dict[str, tuple[Decimal, Decimal]]]:
     by_method: dict[str, tuple[Decimal, Decimal]] = defaultdict(lambda: (ZERO, ZERO))
     for ev in evals:
         if ev.bonus or not ev.counts_in_total:
@@ -61,13 +62,13 @@ def _weighted_base(pack: CompiledPack, evals: list[RuleEval], use_actual: bool) 
     if pack.meta.na_policy == "full_marks":
         for ev in evals:
             if not ev.counts_in_total and not ev.bonus:
-                rule_points = Decimal(str(pack.rule(ev.result.rule_id).rule.points))  # type: ignore[union-attr]
+                rule_points = plan.rule_plan(plan.rules_by_id[ev.result.rule_id]).points
                 e, m = by_method[ev.result.method]
                 by_method[ev.result.method] = (e + rule_points, m + rule_points)
-    weights = pack.meta.method_weights
-    full = Decimal(str(pack.meta.full_marks))
+    weights = plan.method_weights
+    full = plan.full_marks
     if weights:
-        live = {m: Decimal(str(w)) for m, w in weights.items() if by_method.get(m, (ZERO, ZERO))[1] > 0}
+        live = {m: w for m, w in weights.items() if by_method.get(m, (ZERO, ZERO))[1] > 0}
         total_w = sum(live.values(), ZERO)
         if total_w == 0:
             return ZERO, dict(by_method)
@@ -79,22 +80,22 @@ def _weighted_base(pack: CompiledPack, evals: list[RuleEval], use_actual: bool) 
     return (full * earned / maximum if maximum else ZERO), dict(by_method)
 
 
-def _bonus(pack: CompiledPack, evals: list[RuleEval], use_actual: bool) -> Decimal:
+def _bonus(plan: PackPlan, evals: list[RuleEval], use_actual: bool) -> Decimal:
     got = sum(((ev.actual_earned if use_actual else ev.earned) for ev in evals if ev.bonus and ev.counts_in_total), ZERO)
-    return min(got, Decimal(str(pack.meta.bonus_cap)))
+    return min(got, plan.bonus_cap)
 
 
-def _components(pack: CompiledPack, ctx: Context) -> tuple[list[ComponentScore], list[str]]:
+def _components(plan: PackPlan, ctx: Context) -> tuple[list[ComponentScore], list[str]]:
     scores: list[ComponentScore] = []
     notes: list[str] = []
-    if pack.meta.composite is None:
-        return scores, notes
-    for comp in pack.meta.composite.components:
+    for comp, expr in plan.components:
         value: Decimal | None = None
         try:
-            expr = compile_expr(comp.score, pack.scope)
-            raw, _ = expr.evaluate(ctx)
-            value = raw if isinstance(raw, Decimal) else None
+            if isinstance(expr, ExprError):  # compiled once in the plan; each unit's notes still say why
+                notes.append(f"{comp.title}：得分无法计算（{expr}）")
+            else:
+                raw, _ = expr.evaluate(ctx)
+                value = raw if isinstance(raw, Decimal) else None
         except MissingData as gap:
             notes.append(f"{comp.title}：{gap.detail}，无法计入总分，门槛视为未通过")
         except (EvalError, ExprError) as exc:
@@ -106,11 +107,10 @@ def _components(pack: CompiledPack, ctx: Context) -> tuple[list[ComponentScore],
     return scores, notes
 
 
-def _total(pack: CompiledPack, evals: list[RuleEval], components: list[ComponentScore], vetoes: list[tuple[CompiledRule, RuleResult, dict[str, Any] | None]],
-           use_actual: bool) -> tuple[Decimal, Decimal, bool]:
-    base, _ = _weighted_base(pack, evals, use_actual)
-    full = Decimal(str(pack.meta.full_marks))
-    own = min(q(base) + _bonus(pack, evals, use_actual), full + Decimal(str(pack.meta.bonus_cap)))
+def _total(pack: CompiledPack, plan: PackPlan, evals: list[RuleEval], components: list[ComponentScore],
+           vetoes: list[tuple[CompiledRule, RuleResult, dict[str, Any] | None]], use_actual: bool) -> tuple[Decimal, Decimal, bool]:
+    base, _ = _weighted_base(pack, plan, evals, use_actual)
+    own = min(q(base) + _bonus(plan, evals, use_actual), plan.full_marks + plan.bonus_cap)
     total = own
     disqualified = False
     if components:
@@ -129,11 +129,11 @@ def _total(pack: CompiledPack, evals: list[RuleEval], components: list[Component
     return q(max(total, ZERO)), q(own), disqualified
 
 
-def _nodes(pack: CompiledPack, evals: list[RuleEval]) -> list[NodeScore]:
+def _nodes(pack: CompiledPack, plan: PackPlan, evals: list[RuleEval]) -> list[NodeScore]:
     earned: dict[str, Decimal] = defaultdict(Decimal)
     maximum: dict[str, Decimal] = defaultdict(Decimal)
     for ev in evals:
-        for code in pack.leaf_ancestors(ev.result.node):
+        for code in plan.chains.get(ev.result.node, ()):
             earned[code] += ev.earned
             maximum[code] += ev.maximum
     result = []
@@ -149,19 +149,22 @@ def _due(as_of: dt.date, days: int) -> str:
     return (as_of + dt.timedelta(days=days)).isoformat()
 
 
-def _lists(pack: CompiledPack, unit: Unit, evals: list[RuleEval], as_of: dt.date) -> tuple[list[DeficiencyItem], list[RectificationItem]]:
+def _lists(plan: PackPlan, unit: Unit, evals: list[RuleEval], as_of: dt.date) -> tuple[list[DeficiencyItem], list[RectificationItem]]:
     deficiencies: list[DeficiencyItem] = []
     rectifications: list[RectificationItem] = []
     period = f"{unit.period.start}至{unit.period.end}"
     for ev in evals:
         r = ev.result
+        listed = r.outcome in ("fail", "partial", "missing") and not ev.bonus
+        if not r.missing and not listed:  # most rules pass: nothing to list, nothing to compute
+            continue
         recoverable = float(q(Decimal(str(r.max)) - Decimal(str(r.earned if r.outcome != "waived" else r.max))))
         for item in r.missing:
             deficiencies.append(DeficiencyItem(rule_id=r.rule_id, code=r.code, title=r.title, kind=item.kind, name=item.name,
                                                detail=item.detail, period=period, points_recoverable=recoverable))
-        if r.outcome not in ("fail", "partial", "missing") or ev.bonus:
+        if not listed:
             continue
-        rule = pack.rule(r.rule_id)
+        rule = plan.rules_by_id.get(r.rule_id)
         rect = rule.rule.rectification if rule else None
         rectifications.append(RectificationItem(
             rule_id=r.rule_id, code=r.code, title=r.title, node=r.node,
@@ -174,21 +177,22 @@ def _lists(pack: CompiledPack, unit: Unit, evals: list[RuleEval], as_of: dt.date
     return deficiencies, rectifications
 
 
-def _grade(pack: CompiledPack, total: Decimal, disqualified: bool) -> str:
+def _grade(plan: PackPlan, total: Decimal, disqualified: bool) -> str:
     if disqualified:
         return "取消资格"
-    for grade in sorted(pack.meta.grades, key=lambda g: -g.min):
-        if total >= Decimal(str(grade.min)):
-            return grade.label
-    return "达标" if total >= Decimal(str(pack.meta.pass_mark)) else "未达标"
+    for minimum, label in plan.grades:
+        if total >= minimum:
+            return label
+    return "达标" if total >= plan.pass_mark else "未达标"
 
 
 def build_unit_result(pack: CompiledPack, unit: Unit, ctx: Context, evals: list[RuleEval],
                       vetoes: list[tuple[CompiledRule, RuleResult, dict[str, Any] | None]], as_of: dt.date) -> UnitResult:
-    components, notes = _components(pack, ctx)
-    total, own, disqualified = _total(pack, evals, components, vetoes, use_actual=False)
-    total_actual, _, _ = _total(pack, evals, components, vetoes, use_actual=True)
-    _, by_method = _weighted_base(pack, evals, use_actual=False)
+    plan = pack_plan(pack)
+    components, notes = _components(plan, ctx)
+    total, own, disqualified = _total(pack, plan, evals, components, vetoes, use_actual=False)
+    total_actual, _, _ = _total(pack, plan, evals, components, vetoes, use_actual=True)
+    _, by_method = _weighted_base(pack, plan, evals, use_actual=False)
     weights = pack.meta.method_weights or {}
     methods = []
     for method in pack.meta.methods:
@@ -199,7 +203,7 @@ def build_unit_result(pack: CompiledPack, unit: Unit, ctx: Context, evals: list[
     counts: dict[str, int] = defaultdict(int)
     for ev in evals:
         counts[ev.result.outcome] += 1
-    deficiencies, rectifications = _lists(pack, unit, evals, as_of)
+    deficiencies, rectifications = _lists(plan, unit, evals, as_of)
     veto_hits = [
         VetoHit(rule_id=rule.id, title=rule.rule.title, incident=hit["incident"].type, date=hit["incident"].date.isoformat(), effect=hit["effect"])
         for rule, _r, hit in vetoes if hit is not None
@@ -207,14 +211,14 @@ def build_unit_result(pack: CompiledPack, unit: Unit, ctx: Context, evals: list[
     for ev in evals:
         if ev.result.waiver and ev.result.waiver.expired:
             notes.append(f"规则 {ev.result.rule_id} 的豁免已于 {ev.result.waiver.expires} 过期，已恢复按实际结果计分")
-    passed = total >= Decimal(str(pack.meta.pass_mark)) and not disqualified
+    passed = total >= plan.pass_mark and not disqualified
     ident = unit.unit
     return UnitResult(
         unit=UnitSummary(id=ident.id, name=ident.name, type=ident.type, region=ident.region.path, region_code=ident.region.code,
                          group=ident.group, responsible=ident.responsible),
         period=f"{unit.period.start}至{unit.period.end}", as_of=as_of.isoformat(), total=float(total),
-        total_without_waivers=float(total_actual), base_score=float(own), grade=_grade(pack, total, disqualified), passed=passed,
+        total_without_waivers=float(total_actual), base_score=float(own), grade=_grade(plan, total, disqualified), passed=passed,
         disqualified=disqualified, counts=dict(sorted(counts.items())), vetoes=veto_hits, components=components,
-        nodes=_nodes(pack, evals), methods=methods, rules=[ev.result for ev in evals] + [v[1] for v in vetoes],
+        nodes=_nodes(pack, plan, evals), methods=methods, rules=[ev.result for ev in evals] + [v[1] for v in vetoes],
         deficiencies=deficiencies, rectifications=rectifications, notes=notes,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from evaluator.errors import Diagnostic, Location
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+#: C0/C1 control characters other than tab and line breaks: they cannot be written to xlsx/docx (XML) and are never meant.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 Path_ = tuple[str | int, ...]
 
@@ -136,6 +139,11 @@ class _Builder:
             return node.value  # an impossible date (2024-13-01, 2024-02-30): the schema check reports it, located
         if isinstance(value, dt.datetime):
             return value.date() if value.time() == dt.time() else value
+        if isinstance(value, str) and (bad := _CONTROL.search(value)):
+            raise YamlProblem(Diagnostic(
+                f"{self.prefix}014", f"文字中有不可见的控制字符 U+{ord(bad.group()):04X}", _loc(self.path, node.start_mark),
+                hint="删除该字符（常见于从其他系统复制的文字，或 \\0 之类的转义）后重新输入",
+            ))
         return value
 
 

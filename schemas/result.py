@@ -165,6 +165,14 @@ class PackRef(Strict):
     tailoring: str | None = None
 
 
+class InputFile(Strict):
+    """One file a run read, with its SHA-256: the audit trail from a result back to exactly the data scored."""
+
+    path: str
+    sha256: str
+    bytes: int
+
+
 class RunReport(Strict):
     schema_version: int = SCHEMA_VERSION
     tool: str = "civic"
@@ -173,3 +181,5 @@ class RunReport(Strict):
     formula: str
     units: list[UnitResult]
     rejected: list[dict[str, str]] = Field(default_factory=list)
+    #: Files read by ``civic batch`` (sorted by path); absent (not written) when a run does not record them.
+    inputs: list[InputFile] | None = Field(default=None, exclude_if=lambda value: value is None)

@@ -201,6 +201,8 @@ def detect_encoding(path: Path, encoding: str | None) -> str:
     """``--encoding`` if given; else UTF-8 (BOM or not) when the whole file decodes, else GB18030 (a superset
     of GBK, which Chinese Excel writes for “CSV（逗号分隔）”)."""
     candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
+    if not encoding and _starts_with_utf16_bom(path):
+        candidates = ["utf-16"]  # Excel's “Unicode 文本 (*.txt)” export: UTF-16 with BOM, tab-separated
     for name in candidates:
         try:
             codecs.lookup(name)
@@ -222,17 +224,52 @@ def detect_encoding(path: Path, encoding: str | None) -> str:
     raise read_problem("D302", "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030）", path, "在 Excel/WPS 中另存为“CSV UTF-8（逗号分隔）”")
 
 
+def _starts_with_utf16_bom(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """Comma, unless the header line has none and is clearly split by tabs (Excel “文本文件”) or semicolons
+    (European Excel); the header check then still verifies every column name."""
+    if "," in first_line:
+        return ","
+    return next((d for d in ("\t", ";") if d in first_line), ",")
+
+
+def _csv_problem(path: Path, line: int, exc: csv.Error) -> UnitDataError:
+    """csv.Error (English, unlocated) → a located Chinese diagnostic that says what to fix."""
+    text = str(exc)
+    if "field larger than field limit" in text:
+        message = f"从第 {line} 行开始的一个单元格超过 {csv.field_size_limit()} 个字符"
+        hint = "多半是某个单元格的引号没有闭合，把后面的内容都并进了这一格；检查该行的引号"
+    elif "unexpected end of data" in text:
+        message = f"第 {line} 行开始的引号直到文件末尾都没有闭合"
+        hint = "检查该行单元格中的引号：内容中的引号要写成两个（\"\"），或在 Excel 中重新另存为 CSV"
+    elif "expected after" in text:
+        message = f"第 {line} 行的引号用法不对：右引号后面应紧跟分隔符"
+        hint = "内容中的引号要写成两个（\"\"），或在 Excel 中重新另存为 CSV"
+    else:
+        message, hint = f"CSV 格式错误（{text}）", "在 Excel/WPS 中打开后另存为“CSV UTF-8（逗号分隔）”"
+    return UnitDataError([Diagnostic("D308", message, Location(str(path), line, 1), "error", hint)])
+
+
 def csv_rows(path: Path, encoding: str | None = None) -> Iterator[Row]:
     """Rows of a CSV file with ``file:line:col`` locations (the line where the record starts)."""
     name = detect_encoding(path, encoding)
     with path.open(encoding=name, newline="") as handle:
         first = handle.readline()
         handle.seek(0)
-        delimiter = "\t" if "\t" in first and "," not in first else ","
-        reader = csv.reader(handle, delimiter=delimiter)
+        reader = csv.reader(handle, delimiter=sniff_delimiter(first), strict=True)
         previous = 0
-        for values in reader:
+        while True:
             line = previous + 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise _csv_problem(path, line, exc) from exc
             previous = reader.line_num
             cells = [Cell(v, Location(str(path), line, col)) for col, v in enumerate(values, start=1)]
             for cell in cells:

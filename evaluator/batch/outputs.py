@@ -54,6 +54,9 @@ class Staging:
         self.outdir = outdir
         outdir.parent.mkdir(parents=True, exist_ok=True)
         self.path = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(self.path, 0o777 & ~mask)  # mkdtemp makes 0700; the output folder gets the usual permissions
         (self.path / MARKER).write_text("civic batch output\n", encoding="utf-8")
 
     def file(self, name: str) -> Path:

@@ -20,7 +20,15 @@ from evaluator.batch import substitute
 from evaluator.batch.collect import Collector
 from evaluator.batch.outputs import LineStore, Staging
 from evaluator.batch.runner import Runner, Settings, Substitutes, chunks, score_chunk
-from evaluator.batch.sources import FileJob, Job, RecordJob, estimate_units, expand_inputs, iter_jobs
+from evaluator.batch.sources import (
+    FileJob,
+    Job,
+    RecordJob,
+    estimate_units,
+    expand_inputs,
+    input_digests,
+    iter_jobs,
+)
 from evaluator.batch.summary import build_summary
 from evaluator.batch.unit_files import NoticeSettings, RenderChunk, RenderTask, render_chunk
 from evaluator.compiled import CompiledPack
@@ -94,6 +102,7 @@ def run_batch(options: BatchOptions, pack: CompiledPack, progress: ProgressFacto
         finally:
             store.close()
         report = run_report(pack, collector.sorted_results(), options.as_of, collector.rejected_entries())
+        report.inputs = input_digests(files, pack)
         with progress("生成报告", len(positions)) as bar:
             _render_units(runner, staging, report, options.notice, positions, bar)
         summary = build_summary(report, pack, options, averages, collector.warning_dicts())

@@ -7,6 +7,7 @@ diagnostics and ``unitdata.check_fields`` — so a value is judged the same what
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,11 +21,12 @@ from evaluator.compiled import CompiledPack
 from evaluator.errors import Diagnostic, DiagnosticSink, Location
 from evaluator.locate import diagnostics_from_validation
 from evaluator.template.layout import DETAIL_TABLES, IDENTITY, MODES, Column, DetailTable, IdentityItem
-from evaluator.unitdata import ValueProblem, check_fields, parse_date, parse_number
+from evaluator.unitdata import ValueProblem, check_dates, check_fields, parse_date, parse_number
 from evaluator.yamlio import LocatedDoc
 from schemas.pack import FieldDef
 from schemas.unit import Unit
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _PATH_SPLIT = re.compile(r"\s*[/／>＞]\s*")
 _NAMES_SPLIT = re.compile(r"\s*[、,，;；]\s*")
 KEY_LABELS = {col.key.split(".")[-1]: col.header for table in DETAIL_TABLES for col in table.columns} | {
@@ -79,6 +81,10 @@ class UnitRecord:
             self.problem("D303", f"“{label}”{cell.problem}", cell.loc, "修正公式，或直接填写数值；在 Excel/WPS 中打开并保存后再试")
             return None
         if cell.blank:
+            return None
+        if isinstance(cell.value, str) and (bad := _CONTROL.search(cell.value)):
+            self.problem("D304", f"“{label}”中有不可见的控制字符 U+{ord(bad.group()):04X}", cell.loc,
+                         "删除该字符后重新输入（常见于从其他系统复制的文字）")
             return None
         try:
             return CONVERTERS[kind](cell.value, label)
@@ -257,8 +263,10 @@ def _put_inspections(record: UnitRecord, rows: list[dict[str, Cell]]) -> None:
             record.set(("inspections", index, "problems", slot, name), value, row[f"problem.{name}"].loc)
 
 
-def validate_record(record: UnitRecord, pack: CompiledPack, sink: DiagnosticSink) -> tuple[Unit | None, dict[str, Any]]:
-    """Validate assembled data like a unit file: the model, then the data dictionary. Problems go to ``sink``."""
+def validate_record(record: UnitRecord, pack: CompiledPack, sink: DiagnosticSink,
+                    as_of: dt.date | None = None) -> tuple[Unit | None, dict[str, Any]]:
+    """Validate assembled data like a unit file: the model, the data dictionary, then dates after the as-of day
+    (``as_of``: the --as-of override). Problems go to ``sink``."""
     before = len(sink.errors)
     for problem in record.problems:
         sink.add(problem)
@@ -271,6 +279,7 @@ def validate_record(record: UnitRecord, pack: CompiledPack, sink: DiagnosticSink
         _check_fields_anyway(record, pack, sink, {str(e["loc"][0]) for e in exc.errors() if e["loc"]})
         return None, {}
     values = check_fields(pack, unit, record.doc, sink, record.source)
+    check_dates(unit, as_of or unit.as_of or unit.period.end, lambda *p, key=False: record.doc.locate(p, key=key), sink)
     return (unit if len(sink.errors) == before else None), values
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -69,12 +70,27 @@ def init_worker(settings: Settings, in_child: bool = True) -> None:
     global _STATE
     if in_child:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _die_with_parent()
     from evaluator.api import load_waivers
     from evaluator.loader import load_pack_or_raise
 
     pack = load_pack_or_raise(settings.pack_spec, Path(settings.tailoring) if settings.tailoring else None)
     rules = frozenset(r.id for r in pack.rules if r.rule.na_substitute == "peer_average")
     _STATE = WorkerState(pack, load_waivers(Path(settings.waivers) if settings.waivers else None), settings, rules)
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive its parent (kill -9, the OOM killer), nor print a Python traceback into the
+    officer's terminal when the parent's pipe closes: on Linux the kernel kills it the moment the parent dies."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown is all there is
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(0)
 
 
 def state() -> WorkerState:
@@ -85,8 +101,8 @@ def state() -> WorkerState:
 def _load(job: Job, sink: DiagnosticSink) -> list[Loaded]:
     st = state()
     if isinstance(job, RecordJob):
-        return [load_record(job.record, st.pack, sink)]
-    return list(load_path(Path(job.path), st.pack, sink, st.settings.encoding))
+        return [load_record(job.record, st.pack, sink, st.settings.as_of)]
+    return list(load_path(Path(job.path), st.pack, sink, st.settings.encoding, st.settings.as_of))
 
 
 def score_job(job: Job, substitutes: Substitutes | None = None) -> list[Outcome]:

@@ -19,8 +19,9 @@ from evaluator.batch.outputs import MARKER
 from evaluator.batch.records import UnitRecord
 from evaluator.batch.tables import Notice, Rejection, is_detail_csv, iter_workbook, read_csv_units
 from evaluator.compiled import CompiledPack
-from evaluator.errors import Diagnostic, Location
+from evaluator.errors import CivicError, Diagnostic, Location
 from evaluator.template.layout import MULTI_SHEET, SINGLE_SHEETS
+from schemas.result import InputFile
 
 TEXT_SUFFIXES = (".yaml", ".yml", ".json")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -96,9 +97,9 @@ def iter_jobs(files: list[Path], pack: CompiledPack, encoding: str | None = None
         if suffix in TEXT_SUFFIXES or suffix in WORKBOOK_SUFFIXES and is_single_file(path):
             yield FileJob(str(path))
         elif suffix in WORKBOOK_SUFFIXES:
-            yield from _records(iter_workbook(path, pack))
+            yield from _records(iter_workbook(path, pack), path)
         elif suffix == ".csv":
-            yield from _records(read_csv_units(path, pack, encoding))
+            yield from _records(read_csv_units(path, pack, encoding), path)
         elif suffix == ".xls":
             yield Rejection(str(path), [Diagnostic("D300", "不支持旧版 .xls 工作簿", Location(str(path)), "error",
                                                    "在 Excel/WPS 中另存为 .xlsx（Excel 工作簿）后重试")])
@@ -107,9 +108,35 @@ def iter_jobs(files: list[Path], pack: CompiledPack, encoding: str | None = None
                                                    "单位数据可以是 .yaml、.json、.xlsx 或 .csv")])
 
 
-def _records(items: Iterator[UnitRecord | Rejection | Notice]) -> Stream:
-    for item in items:
-        yield RecordJob(item) if isinstance(item, UnitRecord) else item
+def _records(items: Iterator[UnitRecord | Rejection | Notice], path: Path) -> Stream:
+    """The table's units; if the file cannot be read further (undecodable, broken CSV quoting), what was read is
+    kept, the rest of this file is rejected with the located reason, and the batch goes on with the next file."""
+    try:
+        for item in items:
+            yield RecordJob(item) if isinstance(item, UnitRecord) else item
+    except CivicError as exc:
+        yield Rejection(str(path), exc.diagnostics)
+
+
+def input_digests(files: list[Path], pack: CompiledPack) -> list[InputFile]:
+    """SHA-256 of every file the batch reads (the detail CSVs of a CSV table included), sorted by path: the
+    audit record of exactly which data a result came from."""
+    import hashlib
+
+    from evaluator.batch.tables import detail_csv_paths, detail_specs
+
+    paths = set(files)
+    for path in files:
+        if path.suffix.lower() == ".csv":
+            paths |= set(detail_csv_paths(path, detail_specs(pack, keyed=True)).values())
+    digests: list[InputFile] = []
+    for path in sorted(paths, key=str):
+        sha = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                sha.update(chunk)
+        digests.append(InputFile(path=str(path), sha256=sha.hexdigest(), bytes=path.stat().st_size))
+    return digests
 
 
 def estimate_units(files: list[Path]) -> int:

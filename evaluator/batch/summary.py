@@ -42,6 +42,7 @@ def build_summary(report: RunReport, pack: CompiledPack, options: BatchOptions, 
         "formula": report.formula,
         "as_of": report.as_of,
         "inputs": [str(p) for p in options.inputs],
+        "input_files": [f.model_dump() for f in report.inputs or []],
         "counts": {
             "units": len(units), "rejected": len(report.rejected), "passed": passed, "not_passed": len(units) - passed,
             "disqualified": sum(1 for u in units if u.disqualified),

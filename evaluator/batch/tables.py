@@ -154,12 +154,14 @@ def _list_putter(definition: FieldDef) -> Callable[[UnitRecord, list[dict[str, C
     return put
 
 
-def sheet_notices(book: XlsxBook, known: set[str]) -> Iterator[Notice]:
+def sheet_notices(book: XlsxBook, known: set[str], read_anyway: frozenset[str] = frozenset()) -> Iterator[Notice]:
     for title, state in book.sheet_states().items():
         loc = Location(book.name, sheet=title)
         if title in (OPTIONS_SHEET, HELP_SHEET):
             continue
-        if state != "visible":
+        if state != "visible" and title in read_anyway:
+            yield Notice(Diagnostic("D320", f"工作表「{title}」是隐藏的，仍按单位表读取", loc, "warning", "确认隐藏它不是为了排除其中的单位"))
+        elif state != "visible":
             yield Notice(Diagnostic("D320", f"工作表「{title}」是隐藏的，已忽略", loc, "warning", "如需计入，请在 Excel 中取消隐藏"))
         elif title not in known:
             close = difflib.get_close_matches(title, sorted(known), n=1, cutoff=0.5)
@@ -251,8 +253,12 @@ def read_units_table(rows: Iterator[Row], where: str, pack: CompiledPack, index:
     head = first_row(rows)
     if head is None:
         yield Notice(Diagnostic("D319", "单位表是空的（没有表头和数据）", Location(where), "warning", "检查是否选错了文件或工作表"))
+        yield from _orphans(index, set())  # detail rows with no unit to go to are errors, never silently dropped
         return
     header = read_header(head, accepted, "单位表")
+    if (joined := _one_cell_header(head)) is not None:
+        yield Rejection(where, [joined])
+        return
     missing = [i.label for i in IDENTITY if i.required and f"identity:{i.label}" not in header.columns]
     if missing:
         header.problems.append(Diagnostic("D317", f"单位表缺少必需的列：{'、'.join(missing)}", head.loc, "error",
@@ -275,8 +281,39 @@ def read_units_table(rows: Iterator[Row], where: str, pack: CompiledPack, index:
     yield from _orphans(index, seen)
 
 
+_SEPARATORS = ("；", ";", "|", "\t", "、", "，")
+
+
+def _one_cell_header(head: Row) -> Diagnostic | None:
+    """The whole header in one cell, split by another character: the file's delimiter is not a comma."""
+    filled = [c for c in head.cells if not c.blank]
+    if len(filled) != 1 or not isinstance(filled[0].value, str):
+        return None
+    text = filled[0].value
+    found = next((s for s in _SEPARATORS if text.count(s) >= 2), None)
+    if found is None:
+        return None
+    shown = "制表符" if found == "\t" else f"“{found}”"
+    return Diagnostic("D310", f"表头只有一列，各列名之间用的是{shown}而不是逗号", filled[0].loc, "error",
+                      "在 Excel/WPS 中打开后另存为“CSV UTF-8（逗号分隔）”，或用 .xlsx 工作簿")
+
+
+def _stray_cell(row: Row, header: Header) -> Cell | None:
+    """A filled cell in a column without a header: its value would be silently lost, so it is an error."""
+    used = set(header.columns.values())
+    return next((c for i, c in enumerate(row.cells) if i not in used and not c.blank), None)
+
+
+def _stray_problem(record: UnitRecord, row: Row, header: Header, table: str) -> None:
+    cell = _stray_cell(row, header)
+    if cell is not None:
+        record.problem("D310", f"{table}第{row.number}行在没有列名的列中填写了“{as_text(cell.value)[:30]}”", cell.loc,
+                       "在第 1 行补上列名，或删除该单元格；CSV 中单元格内的逗号要加引号")
+
+
 def _row_record(row: Row, header: Header, fields: dict[str, FieldDef], index: DetailIndex, specs: dict[str, DetailSpec]) -> UnitRecord:
     record = UnitRecord(row.loc.path, row.loc)
+    _stray_problem(record, row, header, "单位表")
     picked = header.pick(row)
     identity = {key[9:]: cell for key, cell in picked.items() if key.startswith("identity:")}
     put_identity(record, identity)
@@ -288,6 +325,8 @@ def _row_record(row: Row, header: Header, fields: dict[str, FieldDef], index: De
             put_field(record, fields[key[6:]], cell, header.cells[key])
     unit_id = record.unit_id
     for title, compact_rows in (index.rows.pop(unit_id, {}) if unit_id else {}).items():
+        for compact_row in compact_rows:
+            _stray_problem(record, expand(compact_row), index.headers[title], f"「{title}」")
         expanded = [index.headers[title].pick(expand(r)) for r in compact_rows]
         for cells in expanded:
             cells.pop(UNIT_KEY, None)
@@ -307,7 +346,7 @@ def _orphans(index: DetailIndex, seen: set[str]) -> Iterator[Item]:
 def read_workbook_units(book: XlsxBook, pack: CompiledPack) -> Iterator[Item]:
     """The many-unit workbook: sheet 单位 plus detail sheets keyed by 单位编号."""
     specs = detail_specs(pack, keyed=True)
-    yield from sheet_notices(book, {MULTI_SHEET, *specs})
+    yield from sheet_notices(book, {MULTI_SHEET, *specs}, frozenset({MULTI_SHEET}))
     tables = [(title, book.rows(title), f"{book.name}:{title}") for title in specs if is_visible(book, title)]
     index, problems = index_details(tables, specs)
     yield from problems

@@ -22,6 +22,14 @@ EPILOG = "退出码：" + "；".join(f"{k} {v}" for k, v in EXIT_CODES.items())
 FORMATS_DIAG = click.Choice(["human", "parsable", "json"])
 
 
+def tabulate(*args: Any, **kwargs: Any) -> str:
+    """``tabulate.tabulate``, imported on first use: with wcwidth and importlib.metadata it costs tens of
+    milliseconds at start-up, and most commands never print a table."""
+    from tabulate import tabulate as format_table
+
+    return str(format_table(*args, **kwargs))
+
+
 def emit(text: str, output: Path | None = None) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from tabulate import tabulate
 
-from evaluator.commands.common import emit, guarded, parse_date
+from evaluator.commands.common import emit, guarded, parse_date, tabulate
 
 DB_HELP = "历史数据库（默认当前目录 civic.db；也可用环境变量 CIVIC_DB）"
 STATUS_CHOICES = click.Choice(["open", "rectified", "verified", "reopened"])

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
-from evaluator.commands.common import emit, guarded
+from evaluator.commands.common import emit, guarded, tabulate
 from evaluator.errors import usage_error
 
 

@@ -34,7 +34,13 @@ def register(group: click.Group) -> None:
             return
         header = f"-- {p.meta.title}（{p.meta.edition}）：{len(pack_sql.rules)} 条规则编译为 SQL"
         fallback = "".join(f"\n-- 回退到参考评测器：{rule}（{why}）" for rule, why in sorted(pack_sql.fallback.items()))
-        emit(f"{header}{fallback}\n-- 逐条规则结果（long 表）\n{pack_sql.sql(dialect)};\n\n-- 单位汇总\n{summary};\n", output)
+        if dialect == "spark":
+            from evaluator.sqlc.spark import spark_sql
+
+            long_sql = spark_sql(pack_sql)
+        else:
+            long_sql = pack_sql.sql(dialect)
+        emit(f"{header}{fallback}\n-- 逐条规则结果（long 表）\n{long_sql};\n\n-- 单位汇总\n{summary};\n", output)
 
     @group.command()
     @click.argument("units", nargs=-1, type=click.Path(path_type=Path))
@@ -78,16 +84,40 @@ def register(group: click.Group) -> None:
     @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="输出目录")
     @click.option("--threads", type=int, help="DuckDB 线程数（默认全部核心）")
     @click.option("--memory-limit", help="DuckDB 内存上限，如 3GB")
+    @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+                  help="duckdb：本机嵌入式；spark：Apache Spark（需安装 civic[spark] 与 Java 17）")
+    @click.option("--spark-master", help="Spark 集群地址，如 spark://主机:7077；默认取环境变量 CIVIC_SPARK_MASTER，再默认本机 local[2]")
     @guarded
-    def score_flat(source: Path, pack_spec: str, output: Path, threads: int | None, memory_limit: str | None) -> None:
-        """用 SQL（DuckDB）为平铺表中的全部单位评分，写出 unit_summary.parquet 与 rule_results.parquet。"""
+    def score_flat(source: Path, pack_spec: str, output: Path, threads: int | None, memory_limit: str | None,
+                   engine: str, spark_master: str | None) -> None:
+        """用 SQL（DuckDB 或 Spark）为平铺表中的全部单位评分，写出 unit_summary.parquet 与 rule_results.parquet。"""
         from evaluator.loader import load_pack_or_raise
         from evaluator.sqlc.flatfile import score_flat as run
 
         p = load_pack_or_raise(pack_spec)
         started = time.perf_counter()
-        stats = run(p, source, output, threads, memory_limit)
+        if engine == "spark":
+            stats = _run_spark(p, source, output, spark_master)
+        else:
+            stats = run(p, source, output, threads, memory_limit)
         elapsed = time.perf_counter() - started
         stats["seconds"] = round(elapsed, 2)
         click.echo(json.dumps(stats, ensure_ascii=False), err=True)
         click.echo(f"已评分 {stats['units']} 个单位 × {stats['rules']} 条规则，用时 {elapsed:.1f} 秒；结果在 {output}/", err=True)
+
+
+def _run_spark(pack: object, source: Path, output: Path, master: str | None) -> dict[str, object]:
+    """Spark is optional: without pyspark (or Java) say what to install instead of a traceback."""
+    from evaluator.errors import usage_error
+
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise usage_error("U052", "未安装 Spark 引擎（pyspark）", hint="pip install 'civic[spark]'，并安装 Java 17") from exc
+    import shutil
+
+    if shutil.which("java") is None and not __import__("os").environ.get("JAVA_HOME"):
+        raise usage_error("U053", "找不到 Java，Spark 引擎无法启动", hint="安装 Java 17（如 apt-get install openjdk-17-jre-headless）或设置 JAVA_HOME")
+    from evaluator.sqlc.spark import score_flat_spark
+
+    return score_flat_spark(pack, source, output, master)

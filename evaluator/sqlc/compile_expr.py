@@ -5,6 +5,7 @@ where it would raise EvalError first. Numbers are DECIMAL; divisions are cleaned
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,20 @@ from sqlglot import exp
 from evaluator.expr.nodes import Binary, BoolOp, Call, Compare, Const, ListLit, Name, Node, Num, Str, Unary
 from evaluator.expr.scope import Scope
 from evaluator.sqlc.flat import Need
-from evaluator.sqlc.sql import FALSE, TRUE, Unsupported, and_, case, col, not_, num, or_, paren
+from evaluator.sqlc.sql import (
+    FALSE,
+    TRUE,
+    Unsupported,
+    and_,
+    case,
+    col,
+    greatest,
+    least,
+    not_,
+    num,
+    or_,
+    paren,
+)
 
 MAX_ABS = Decimal("1e15")
 
@@ -177,20 +191,20 @@ class Compiler:
                          to=exp.DataType.build("DECIMAL(38,10)"))
         return seq(top, bottom, value, exp.EQ(this=paren(bottom.val), expression=num(0)))
 
-    def _extreme(self, node: Call, build: type[exp.Expression]) -> T:
+    def _extreme(self, node: Call, build: Callable[..., exp.Expression]) -> T:
         if any(isinstance(a, Name) and self.ctx.scope.names.get(a.parts[0]) and self.ctx.scope.names[a.parts[0]].type == "list" for a in node.args):
             raise Unsupported(f"{node.func} 作用于列表")
         parts = [self.compile(a) for a in node.args]
         result = parts[0]
         for part in parts[1:]:
-            result = seq(result, part, build(this=result.val, expressions=[part.val]))
+            result = seq(result, part, build(result.val, part.val))
         return result
 
     def fn_min(self, node: Call) -> T:
-        return self._extreme(node, exp.Least)
+        return self._extreme(node, least)
 
     def fn_max(self, node: Call) -> T:
-        return self._extreme(node, exp.Greatest)
+        return self._extreme(node, greatest)
 
     def _per_item(self, source: Node, body: Node) -> tuple[T, exp.Expression, T]:
         """The list column, a lambda variable, and ``body`` compiled with the record's fields in scope."""

@@ -15,8 +15,32 @@ from sqlglot import exp
 
 from evaluator.compiled import CompiledPack, CompiledRule
 from evaluator.sqlc.compile_expr import Ctx, T, compile_expression, seq
-from evaluator.sqlc.sql import FALSE, TRUE, Unsupported, and_, case, greatest, least, not_, num, or_, paren, round_decimal
-from schemas.rule import Bands, Checklist, Combine, Deduction, Formula, Linear, Manual, PassFail, ProblemCount, Sample
+from evaluator.sqlc.sql import (
+    FALSE,
+    TRUE,
+    Unsupported,
+    and_,
+    case,
+    greatest,
+    least,
+    not_,
+    num,
+    or_,
+    paren,
+    round_decimal,
+)
+from schemas.rule import (
+    Bands,
+    Checklist,
+    Combine,
+    Deduction,
+    Formula,
+    Linear,
+    Manual,
+    PassFail,
+    ProblemCount,
+    Sample,
+)
 
 
 @dataclass(frozen=True)
@@ -182,13 +206,45 @@ def evidence_gaps(rule: CompiledRule, ctx: Ctx) -> exp.Expression:
     return or_(*gaps)
 
 
+NARROW = "DECIMAL(18,10)"
+
+
 @dataclass(frozen=True)
 class CompiledSQL:
-    """``outcome`` and ``points`` (clamped, rounded) of one rule; points count only when the outcome is graded."""
+    """One rule in SQL, in two stages so the grading expression is computed once per unit.
+
+    ``status`` is the outcome decided before any points (not_applicable, missing, error, manual_pending) or
+    NULL; ``earned`` is the unclamped graded value. ``outcome_of``/``points_of`` finish the rule from the
+    clamped earned value, whatever column or expression holds it. ``outcome``/``points`` are the one-stage
+    forms of the same, over the whole expressions.
+    """
 
     rule_id: str
-    outcome: exp.Expression
-    points: exp.Expression
+    status: exp.Expression
+    earned: exp.Expression
+    max_points: Decimal
+
+    def clamp(self, earned: exp.Expression) -> exp.Expression:
+        """Earned points within [0, max]; DECIMAL(18,10) (64-bit in DuckDB) as max ≤ 1000 — rounding a
+        128-bit DECIMAL(38,10) doubled the cost of the whole query."""
+        return exp.Cast(this=greatest(num(0), least(num(self.max_points), earned)), to=exp.DataType.build(NARROW))
+
+    def outcome_of(self, status: exp.Expression, clamped: exp.Expression) -> exp.Expression:
+        graded = case((exp.EQ(this=clamped, expression=num(self.max_points)), exp.Literal.string("pass")),
+                      (exp.EQ(this=clamped, expression=num(0)), exp.Literal.string("fail")),
+                      default=exp.Literal.string("partial"))
+        return exp.Coalesce(this=status, expressions=[graded]) if not isinstance(status, exp.Null) else graded
+
+    def points_of(self, clamped: exp.Expression) -> exp.Expression:
+        return round_decimal(clamped, 2, "DECIMAL(18,9)")
+
+    @property
+    def outcome(self) -> exp.Expression:
+        return self.outcome_of(self.status, self.clamp(self.earned))
+
+    @property
+    def points(self) -> exp.Expression:
+        return self.points_of(self.clamp(self.earned))
 
 
 def compile_rule_sql(pack: CompiledPack, rule: CompiledRule, needs: set[Any]) -> CompiledSQL:
@@ -202,8 +258,7 @@ def compile_rule_sql(pack: CompiledPack, rule: CompiledRule, needs: set[Any]) ->
     app = compile_expression(rule.applicable.tree, ctx) if rule.applicable is not None else T(TRUE)
     graded = grade_sql(r.grading, env)
     gaps = or_(graded.gaps, evidence_gaps(rule, ctx))
-    clamped = greatest(num(0), least(num(points), graded.earned))
-    outcome = case(
+    status = case(
         (not_(applies), exp.Literal.string("not_applicable")),
         (app.miss, exp.Literal.string("missing")),
         (app.err, exp.Literal.string("error")),
@@ -212,9 +267,7 @@ def compile_rule_sql(pack: CompiledPack, rule: CompiledRule, needs: set[Any]) ->
         (graded.err, exp.Literal.string("error")),
         (graded.pending, exp.Literal.string("manual_pending")),
         (gaps, exp.Literal.string("missing")),
-        (exp.EQ(this=clamped, expression=num(points)), exp.Literal.string("pass")),
-        (exp.EQ(this=clamped, expression=num(0)), exp.Literal.string("fail")),
-        default=exp.Literal.string("partial"),
+        default=exp.Null(),
     )
     needs |= ctx.needs
-    return CompiledSQL(r.id, outcome, round_decimal(clamped, 2))
+    return CompiledSQL(r.id, status, graded.earned, points)

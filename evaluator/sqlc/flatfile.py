@@ -80,6 +80,23 @@ def _duck_type(arrow_type: Any) -> str | None:
     return None  # nested list columns are taken as they are (Parquet only)
 
 
+def publish(work: Path, out_dir: Path) -> None:
+    """Swap the finished ``work`` folder in as ``out_dir`` (a reader never sees half-written results)."""
+    if out_dir.exists():
+        backup = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+        os.replace(out_dir, backup / "old")
+        os.replace(work, out_dir)
+        shutil.rmtree(backup, ignore_errors=True)
+    else:
+        os.replace(work, out_dir)
+
+
+def missing_columns_error(missing: list[str], path: Path) -> UnitDataError:
+    """The error ``_typed_view`` raises, for engines that read the flat table themselves (Spark)."""
+    return UnitDataError([Diagnostic("D330", f"平铺表缺少列：{'、'.join(missing[:20])}{' 等' if len(missing) > 20 else ''}（共 {len(missing)} 列）",
+                                    Location(str(path)), hint="用 civic flatten 生成平铺表，或按 civic sql --columns 列出的列名准备数据")])
+
+
 def score_flat(pack: CompiledPack, source: Path, out_dir: Path, threads: int | None = None, memory_limit: str | None = None) -> dict[str, Any]:
     """Run the whole pack over ``source`` with DuckDB; write both Parquet files atomically into ``out_dir``."""
     import duckdb
@@ -103,13 +120,7 @@ def score_flat(pack: CompiledPack, source: Path, out_dir: Path, threads: int | N
         units = con.execute(f"SELECT COUNT(*) FROM read_parquet('{summary_file}')").fetchone()[0]  # type: ignore[index]
         con.close()
         shutil.rmtree(work / "spill", ignore_errors=True)
-        if out_dir.exists():
-            backup = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
-            os.replace(out_dir, backup / "old")
-            os.replace(work, out_dir)
-            shutil.rmtree(backup, ignore_errors=True)
-        else:
-            os.replace(work, out_dir)
+        publish(work, out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

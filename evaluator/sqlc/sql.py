@@ -86,19 +86,26 @@ def case(*whens: tuple[exp.Expression, exp.Expression], default: exp.Expression)
     return node.else_(default)
 
 
-def round_decimal(e: exp.Expression, places: int) -> exp.Expression:
+def round_decimal(e: exp.Expression, places: int, cleaned_type: str = "DECIMAL(38,9)") -> exp.Expression:
     """ROUND on DECIMAL rounds half away from zero = the reference's ROUND_HALF_UP for scores (never negative).
 
     Division yields DOUBLE in DuckDB, so values are first rounded to 9 places and cast back to DECIMAL; this
     removes binary noise (40.00000000000001) before the official 2-decimal rounding.
     """
-    cleaned = exp.Cast(this=exp.Round(this=e, decimals=exp.Literal.number(9)), to=exp.DataType.build("DECIMAL(38,9)"))
+    cleaned = exp.Cast(this=exp.Round(this=e, decimals=exp.Literal.number(9)), to=exp.DataType.build(cleaned_type))
     return exp.Round(this=cleaned, decimals=exp.Literal.number(places))
 
 
 def greatest(*items: exp.Expression) -> exp.Expression:
-    return exp.Greatest(this=items[0], expressions=list(items[1:]))
+    """GREATEST that skips NULLs, as DuckDB and Spark do natively.
+
+    Without ``ignore_nulls`` sqlglot renders a NULL-propagating CASE around every GREATEST for DuckDB, which
+    repeats each argument and makes nested clamps grow exponentially (the wmcs query was 840 kB). A NULL
+    argument only occurs where the rule's missing/error flag is already set, so the outcome is unaffected.
+    """
+    return exp.Greatest(this=items[0], expressions=list(items[1:]), ignore_nulls=True)
 
 
 def least(*items: exp.Expression) -> exp.Expression:
-    return exp.Least(this=items[0], expressions=list(items[1:]))
+    """LEAST that skips NULLs (see ``greatest``)."""
+    return exp.Least(this=items[0], expressions=list(items[1:]), ignore_nulls=True)

@@ -17,14 +17,16 @@ REPO_PACK = Path(__file__).resolve().parents[2] / "rules" / "wmdw"
 
 
 def _pack_with_substitution(tmp_path: Path) -> Path:
-    """wmdw where 投诉按期办结 applies to 企业 only and is replaced by the peer average elsewhere."""
+    """wmdw where 投诉按期办结 applies only when a unit had complaints, and is replaced by the peer average elsewhere.
+
+    Substitution follows the applicability condition (社区无小区), never ``applies_to`` (another unit type)."""
     pack = tmp_path / "wmdw"
     shutil.copytree(REPO_PACK, pack)
     rules = pack / "rules" / "10-13.yaml"
     text = rules.read_text(encoding="utf-8")
     marker = "    title: 投诉按期办结\n"
     assert marker in text
-    rules.write_text(text.replace(marker, marker + "    applies_to: [企业]\n    na_substitute: peer_average\n"), encoding="utf-8")
+    rules.write_text(text.replace(marker, marker + "    applicable_if: 服务投诉件数 > 2\n    na_substitute: peer_average\n"), encoding="utf-8")
     return pack
 
 
@@ -37,8 +39,9 @@ def test_not_applicable_rules_take_the_peer_average(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     units = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     rule = "WMDW-12-02"
-    applied = [next(r for r in u["rules"] if r["rule_id"] == rule) for u in units if u["unit"]["type"] == "企业"]
-    others = [(u, next(r for r in u["rules"] if r["rule_id"] == rule)) for u in units if u["unit"]["type"] != "企业"]
+    results = [(u, next(r for r in u["rules"] if r["rule_id"] == rule)) for u in units]
+    applied = [r for _, r in results if r["outcome"] != "not_applicable"]
+    others = [(u, r) for u, r in results if r["outcome"] == "not_applicable"]
     assert applied and others
     fraction = sum(Decimal(str(r["earned"])) / Decimal(str(r["max"])) for r in applied) / len(applied)
     expected = (Decimal(4) * fraction.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
@@ -56,11 +59,10 @@ def test_not_applicable_rules_take_the_peer_average(tmp_path: Path) -> None:
 
 def test_without_peers_nothing_is_substituted(tmp_path: Path) -> None:
     pack_dir = _pack_with_substitution(tmp_path)
+    rules = pack_dir / "rules" / "10-13.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("服务投诉件数 > 2", "coalesce(服务投诉件数, 0) > 1000000"), encoding="utf-8")
     pack = load_pack_or_raise(str(pack_dir))
-    inputs = write_units(pack, tmp_path / "in", 12, seed=3)
-    for path in inputs.iterdir():
-        if "type: 企业" in path.read_text(encoding="utf-8"):
-            path.unlink()
+    inputs = write_units(pack, tmp_path / "in", 12, seed=3)  # no unit has that many complaints: no peer to average
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["batch", str(inputs), "--pack", str(pack_dir), "-o", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output

@@ -1,0 +1,244 @@
+"""Benchmark every engine side by side on generated units and write docs/performance.md.
+
+    python -m bench.run --pack wmcs --sizes 10000,100000,1000000 --engines reference,duckdb,spark,durable
+
+Each measurement runs in its own child process (``python -m bench.run --child …``) so peak RSS is that
+engine's alone; the parent samples the child's process tree (Spark's JVM included) from /proc.
+* duckdb / spark: the flat Parquet → ``score-flat`` → two Parquet files, wall time end to end; for DuckDB the
+  evaluation step (the long unit × rule query, aggregated in memory) is timed separately.
+* reference / durable: work unit by unit, so they run on a sample (``--reference-sample``, ``--durable-sample``)
+  of the same generated data, and their figures for N units are extrapolated — labelled as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and all its descendants (from /proc)."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+# --- child side ---------------------------------------------------------------------------------------
+
+
+def _load(pack_id: str) -> Any:
+    from evaluator.loader import load_pack_or_raise
+
+    return load_pack_or_raise(pack_id)
+
+
+def child_duckdb(pack_id: str, data: Path, out: Path) -> dict[str, Any]:
+    import duckdb
+
+    from evaluator.sqlc.flatfile import _typed_view, plan, score_flat
+
+    pack = _load(pack_id)
+    plan_ = plan(pack)
+    con = duckdb.connect()
+    _typed_view(con, plan_, data)
+    started = time.perf_counter()
+    con.execute(f"SELECT COUNT(*), SUM(earned) FROM ({plan_.pack_sql.sql('duckdb')})").fetchall()
+    evaluation = time.perf_counter() - started
+    con.close()
+    started = time.perf_counter()
+    stats = score_flat(pack, data, out)
+    return {"seconds": time.perf_counter() - started, "eval_seconds": evaluation, "rules": stats["rules"], "units": stats["units"]}
+
+
+def child_spark(pack_id: str, data: Path, out: Path) -> dict[str, Any]:
+    from evaluator.sqlc.spark import score_flat_spark, spark_session
+
+    pack = _load(pack_id)
+    started = time.perf_counter()
+    spark_session()
+    startup = time.perf_counter() - started
+    started = time.perf_counter()
+    stats = score_flat_spark(pack, data, out)
+    return {"seconds": time.perf_counter() - started, "startup_seconds": startup, "rules": stats["rules"], "units": stats["units"]}
+
+
+def _sample_units(pack: Any, n: int, sample: int) -> tuple[list[Any], list[str]]:
+    from bench.gen import check_sample, flat_table, generate, unit_of
+    from evaluator.api import LoadedUnit
+    from evaluator.sqlc.flatfile import plan
+
+    needs = plan(pack).needs
+    latent = generate(pack, needs, n)
+    rows = list(range(0, n, max(1, n // sample)))[:sample]
+    # the unit view must flatten to exactly the rows the SQL engines read (checked where the table fits easily)
+    problems = check_sample(pack, latent, flat_table(latent, needs), needs, rows[:20]) if n <= 100_000 else []
+    units = []
+    for i in rows:
+        unit, values = unit_of(pack, latent, i)
+        units.append(LoadedUnit(unit, values, "bench"))
+    return units, problems
+
+
+def child_reference(pack_id: str, n: int, sample: int) -> dict[str, Any]:
+    from evaluator.api import evaluate_loaded
+
+    pack = _load(pack_id)
+    units, problems = _sample_units(pack, n, sample)
+    started = time.perf_counter()
+    results = evaluate_loaded(pack, units, None, [])
+    seconds = time.perf_counter() - started
+    rules = len([r for r in pack.scored_rules() if r.rule.status == "stable"])
+    return {"seconds": seconds, "units": len(results), "rules": rules, "generator_mismatches": problems}
+
+
+def child_durable(pack_id: str, n: int, sample: int) -> dict[str, Any]:
+    from evaluator.api import evaluate_loaded
+    from evaluator.durable_engine import score_units_durable_detailed
+
+    pack = _load(pack_id)
+    units, _ = _sample_units(pack, n, sample)
+    started = time.perf_counter()
+    outcome = score_units_durable_detailed(pack, units, None, [])
+    seconds = time.perf_counter() - started
+    reference = evaluate_loaded(pack, units, None, [])
+    mismatches = sum(1 for a, b in zip(outcome.results, reference, strict=True) if a.model_dump() != b.model_dump())
+    rules = len([r for r in pack.scored_rules() if r.rule.status == "stable"])
+    return {"seconds": seconds, "units": len(units), "rules": rules, "leaves": outcome.leaves, "facts": outcome.facts_sent,
+            "fallback_rules": len(outcome.fallback), "invalid_units": len(outcome.invalid_units), "mismatches": mismatches}
+
+
+def child_main(args: argparse.Namespace) -> None:
+    data, out = Path(args.data or "."), Path(args.out or ".")
+    if args.child == "duckdb":
+        result = child_duckdb(args.pack, data, out)
+    elif args.child == "spark":
+        result = child_spark(args.pack, data, out)
+    elif args.child == "reference":
+        result = child_reference(args.pack, args.n, args.sample)
+    else:
+        result = child_durable(args.pack, args.n, args.sample)
+    result["self_maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print("RESULT " + json.dumps(result, ensure_ascii=False), flush=True)
+
+
+# --- parent side --------------------------------------------------------------------------------------
+
+
+def run_child(argv: list[str]) -> dict[str, Any]:
+    process = subprocess.Popen([sys.executable, "-m", "bench.run", *argv], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    peak = [0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], _tree_rss(process.pid))
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    started = time.perf_counter()
+    output, _ = process.communicate()
+    wall = time.perf_counter() - started
+    watcher.join()
+    lines = [line for line in output.splitlines() if line.startswith("RESULT ")]
+    if process.returncode != 0 or not lines:
+        return {"error": f"exit {process.returncode}", "process_seconds": wall}
+    result: dict[str, Any] = json.loads(lines[-1][7:])
+    result["peak_rss"] = max(peak[0], result.get("self_maxrss", 0))
+    result["process_seconds"] = wall
+    return result
+
+
+def generate_parquet(pack_id: str, n: int, folder: Path) -> tuple[Path, float]:
+    import pyarrow.parquet as pq
+
+    from bench.gen import flat_table, generate
+    from evaluator.sqlc.flatfile import plan
+
+    pack = _load(pack_id)
+    needs = plan(pack).needs
+    path = folder / f"{pack_id}_{n}.parquet"
+    started = time.perf_counter()
+    if not path.exists():
+        pq.write_table(flat_table(generate(pack, needs, n), needs), path, compression="zstd")
+    return path, time.perf_counter() - started
+
+
+def parent_main(args: argparse.Namespace) -> None:
+    from bench.report import write_report
+
+    folder = Path(args.work)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        data, gen_seconds = generate_parquet(args.pack, n, folder)
+        print(f"[{n}] generated {data.name} in {gen_seconds:.1f}s", file=sys.stderr, flush=True)
+        for engine in args.engines.split(","):
+            if engine in ("duckdb", "spark"):
+                if engine == "spark" and n > args.spark_max:
+                    continue
+                argv = ["--child", engine, "--pack", args.pack, "--data", str(data), "--out", str(folder / f"out_{engine}_{n}")]
+            else:
+                sample = args.reference_sample if engine == "reference" else args.durable_sample
+                argv = ["--child", engine, "--pack", args.pack, "--n", str(n), "--sample", str(min(sample, n))]
+            result = run_child(argv)
+            result.update(engine=engine, n=n)
+            print(f"[{n}] {engine}: {json.dumps(result, ensure_ascii=False)}", file=sys.stderr, flush=True)
+            rows.append(result)
+    command = "python -m bench.run " + " ".join(sys.argv[1:])
+    write_report(rows, args.pack, command, _cpu_model(), os.cpu_count() or 0, Path(args.report))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pack", default="wmcs")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--engines", default="reference,duckdb,spark,durable")
+    parser.add_argument("--reference-sample", type=int, default=2000)
+    parser.add_argument("--durable-sample", type=int, default=300)
+    parser.add_argument("--spark-max", type=int, default=1_000_000, help="largest size given to Spark")
+    parser.add_argument("--work", default="/tmp/civic-bench")
+    parser.add_argument("--report", default=str(ROOT / "docs" / "performance.md"))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--sample", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_main(args)
+    else:
+        parent_main(args)
+
+
+if __name__ == "__main__":
+    main()
