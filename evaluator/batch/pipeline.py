@@ -70,6 +70,7 @@ class BatchOptions:
     strict: bool = False
     encoding: str | None = None
     notice: NoticeSettings = field(default_factory=lambda: NoticeSettings("文明办", "整改通知", None))
+    engine: str = "reference"
 
 
 @dataclass
@@ -90,7 +91,7 @@ def run_batch(options: BatchOptions, pack: CompiledPack, progress: ProgressFacto
     if not files:
         raise usage_error("U033", "输入中没有找到单位数据文件（.yaml/.json/.xlsx/.csv）", hint="检查路径；文件夹中以 . 或 ~$ 开头的文件会被跳过")
     settings = Settings(options.pack_spec, str(options.tailoring) if options.tailoring else None,
-                        str(options.waivers) if options.waivers else None, options.as_of, options.encoding)
+                        str(options.waivers) if options.waivers else None, options.as_of, options.encoding, options.engine)
     with Staging(options.outdir) as staging, Runner(settings, options.jobs) as runner:
         store = LineStore(staging.file(".results.unsorted"))
         collector = Collector(store)

@@ -40,6 +40,7 @@ class Settings:
     waivers: str | None
     as_of: dt.date | None
     encoding: str | None = None
+    engine: str = "reference"  # or "sql": rule outcomes from DuckDB, explanations from the reference
 
 
 @dataclass
@@ -133,7 +134,50 @@ def _unknown(source: str) -> Diagnostic:
 
 
 def score_chunk(chunk: list[tuple[Job, Substitutes | None]]) -> list[list[Outcome]]:
+    if state().settings.engine == "sql":
+        return score_chunk_sql(chunk)
     return [score_job(job, subs) for job, subs in chunk]
+
+
+def score_chunk_sql(chunk: list[tuple[Job, Substitutes | None]]) -> list[list[Outcome]]:
+    """``--engine sql``: load the chunk's units, score them in one DuckDB query, and explain only what did not pass.
+
+    The substitutes of a chunk are the same for every job (the second pass sends one dict), so one call serves all.
+    """
+    from evaluator.api import LoadedUnit
+    from evaluator.sqlc.engine import score_units_sql
+
+    st = state()
+    per_job: list[list[tuple[Loaded, list[Diagnostic]]]] = []
+    valid: list[LoadedUnit] = []
+    for job, _subs in chunk:
+        sink = DiagnosticSink()
+        loaded = _load(job, sink)
+        entries = [(item, list(sink.items)) for item in loaded]
+        per_job.append(entries)
+        valid += [LoadedUnit(item.unit, item.values, item.source) for item, diags in entries
+                  if item.unit is not None and not any(d.severity == "error" for d in diags)]
+    substitutes = next((subs for _job, subs in chunk if subs), None)
+    try:
+        results, _fallback = score_units_sql(st.pack, valid, st.settings.as_of, st.waivers, substitutes=substitutes)
+    except Exception:  # noqa: BLE001 - the SQL engine must never lose units: score this chunk with the reference instead
+        return [score_job(job, subs) for job, subs in chunk]
+    by_id = {r.unit.id: r for r in results}
+    outcomes: list[list[Outcome]] = []
+    for (job, _subs), entries in zip(chunk, per_job, strict=True):
+        if not entries:
+            outcomes.append([])
+            continue
+        job_outcomes = []
+        for item, diags in entries:
+            result = by_id.get(item.unit_id) if item.unit is not None and not any(d.severity == "error" for d in diags) else None
+            if result is None:
+                job_outcomes.append(Outcome(item.source, item.unit_id, item.name, None, diags or [_unknown(item.source)]))
+                continue
+            needs = any(r.outcome == "not_applicable" and r.rule_id in st.substitutable_rules and not r.substituted for r in result.rules)
+            job_outcomes.append(Outcome(item.source, item.unit_id, item.name, result.model_dump_json(), diags, needs))
+        outcomes.append(job_outcomes)
+    return outcomes
 
 
 def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:

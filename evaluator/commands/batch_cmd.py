@@ -42,10 +42,12 @@ def terminal_progress(label: str, length: int) -> Iterator[Any]:
 @click.option("--notice-prefix", default="整改通知", show_default=True, help="整改通知书文号前缀，文号形如 整改通知〔2024〕001号")
 @click.option("--issue-date", callback=parse_date, help="整改通知书落款日期（默认取各单位的评测基准日）")
 @click.option("--encoding", help="CSV 文件编码（默认自动识别 UTF-8 / GBK）")
+@click.option("--engine", type=click.Choice(["reference", "sql"]), default="reference", show_default=True,
+              help="评分引擎：reference 逐条 Python 评测；sql 用 DuckDB 批量评测（报告相同，未通过条目的说明仍由参考评测器给出）")
 @guarded
 def batch(inputs: tuple[Path, ...], pack_spec: str, outdir: Path, as_of: dt.date | None, waivers: Path | None,
           tailoring: Path | None, jobs: int, strict: bool, issuer: str, notice_prefix: str, issue_date: dt.date | None,
-          encoding: str | None) -> None:
+          encoding: str | None, engine: str) -> None:
     """批量测评：读取文件夹（YAML/JSON/Excel 模板）、多单位工作簿或 CSV 中的全部单位，评分、排名，
     写出 results.jsonl、summary.json、汇总.xlsx、report.html 和每个单位的自评报告与整改通知书。"""
     from evaluator.api import load_waivers
@@ -56,7 +58,7 @@ def batch(inputs: tuple[Path, ...], pack_spec: str, outdir: Path, as_of: dt.date
     pack = load_pack_or_raise(pack_spec, tailoring)
     load_waivers(waivers)  # a bad waiver file stops here, before any work (exit 4)
     options = BatchOptions(list(inputs), pack_spec, outdir, as_of, waivers, tailoring, min(jobs, os.cpu_count() or jobs), strict,
-                           encoding, NoticeSettings(issuer, notice_prefix, issue_date))
+                           encoding, NoticeSettings(issuer, notice_prefix, issue_date), engine)
     outcome = run_batch(options, pack, terminal_progress)
     warnings = [_diag(w) for w in outcome.warnings]
     show_diagnostics(warnings)

@@ -12,7 +12,9 @@ from typing import Any
 
 from evaluator.api import LoadedUnit, effective_as_of
 from evaluator.compiled import CompiledPack
-from evaluator.engine import RuleEval, apply_waiver, build_context, check_veto, evaluate_rule, find_waiver
+from evaluator.engine import (
+    RuleEval, apply_waiver, build_context, check_veto, evaluate_rule, find_waiver, substitutable, substitute_peer_average,
+)
 from evaluator.rollup import build_unit_result
 from evaluator.sqlc.flat import flatten_unit
 from evaluator.sqlc.runner import PackSQL, compile_pack_sql
@@ -53,7 +55,7 @@ def _compact_pass(pack: CompiledPack, rule_id: str, earned: Decimal) -> RuleEval
 
 
 def score_units_sql(pack: CompiledPack, units: list[LoadedUnit], as_of: dt.date | None, waivers: list[Waiver],
-                    backend: str = "duckdb") -> tuple[list[UnitResult], dict[str, str]]:
+                    backend: str = "duckdb", substitutes: dict[str, tuple[Decimal, int]] | None = None) -> tuple[list[UnitResult], dict[str, str]]:
     """Score units with SQL; returns the results and the rules that fell back to the reference (id → reason)."""
     run = sql_cells(pack, units, as_of, backend)
     labels = {**{f.name: f.label or f.name for f in pack.file.fields}, **{k.id: k.label or k.id for k in pack.file.evidence_kinds}}
@@ -71,6 +73,8 @@ def score_units_sql(pack: CompiledPack, units: list[LoadedUnit], as_of: dt.date 
                 ev = _compact_pass(pack, rule.id, cell[1])
             else:
                 ev = evaluate_rule(pack, rule, item.unit, ctx, item.values, when, labels)
+            if substitutes and rule.id in substitutes and substitutable(rule, item.unit, ev):
+                ev = substitute_peer_average(ev, rule, *substitutes[rule.id])
             evals.append(apply_waiver(ev, find_waiver(waivers, item.unit.unit.id, rule.id), when))
         vetoes: list[tuple[Any, Any, Any]] = []
         for rule in pack.veto_rules():
