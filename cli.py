@@ -17,6 +17,7 @@ import click
 from evaluator.commands.common import EPILOG, FORMATS_DIAG, emit, guarded, parse_date, show_diagnostics
 from evaluator.errors import EXIT_GATE, EXIT_RULES, EXIT_UNIT, DiagnosticSink, usage_error
 
+
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option("0.1.0", prog_name="civic")
 def main() -> None:

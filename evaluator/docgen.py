@@ -6,7 +6,19 @@ from typing import Any
 
 from evaluator.compiled import CompiledPack, CompiledRule, walk_catalogue
 from evaluator.explain import fmt_number
-from schemas.rule import Bands, Checklist, Combine, Deduction, Formula, Linear, Manual, PassFail, ProblemCount, Sample, Veto
+from schemas.rule import (
+    Bands,
+    Checklist,
+    Combine,
+    Deduction,
+    Formula,
+    Linear,
+    Manual,
+    PassFail,
+    ProblemCount,
+    Sample,
+    Veto,
+)
 
 
 def _ladder(steps: list[Any], word: str, otherwise: str) -> str:

@@ -16,7 +16,15 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from evaluator.compiled import CompiledPack, CompiledRule, LoadedCase, NodeInfo, expression_slots, scope_for, walk_catalogue
+from evaluator.compiled import (
+    CompiledPack,
+    CompiledRule,
+    LoadedCase,
+    NodeInfo,
+    expression_slots,
+    scope_for,
+    walk_catalogue,
+)
 from evaluator.errors import Diagnostic, DiagnosticSink, Location, RuleError, usage_error
 from evaluator.expr import ExprError, compile_expr
 from evaluator.locate import diagnostics_from_validation

@@ -164,7 +164,7 @@ def score_chunk_sql(chunk: list[tuple[Job, Substitutes | None]]) -> list[list[Ou
         return [score_job(job, subs) for job, subs in chunk]
     by_id = {r.unit.id: r for r in results}
     outcomes: list[list[Outcome]] = []
-    for (job, _subs), entries in zip(chunk, per_job, strict=True):
+    for (_job, _subs), entries in zip(chunk, per_job, strict=True):
         if not entries:
             outcomes.append([])
             continue

@@ -5,8 +5,17 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from evaluator.render.common import (
-    DEFICIENCY_HEADERS, LOST_HEADERS, METHOD_HEADERS, NODE_HEADERS, RECTIFICATION_HEADERS, deficiency_rows, header_lines,
-    lost_rows, method_rows, node_rows, rectification_rows,
+    DEFICIENCY_HEADERS,
+    LOST_HEADERS,
+    METHOD_HEADERS,
+    NODE_HEADERS,
+    RECTIFICATION_HEADERS,
+    deficiency_rows,
+    header_lines,
+    lost_rows,
+    method_rows,
+    node_rows,
+    rectification_rows,
 )
 from schemas.result import RunReport, UnitResult
 

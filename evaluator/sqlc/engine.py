@@ -13,7 +13,14 @@ from typing import Any
 from evaluator.api import LoadedUnit, effective_as_of
 from evaluator.compiled import CompiledPack
 from evaluator.engine import (
-    RuleEval, apply_waiver, build_context, check_veto, evaluate_rule, find_waiver, substitutable, substitute_peer_average,
+    RuleEval,
+    apply_waiver,
+    build_context,
+    check_veto,
+    evaluate_rule,
+    find_waiver,
+    substitutable,
+    substitute_peer_average,
 )
 from evaluator.rollup import build_unit_result
 from evaluator.sqlc.flat import flatten_unit
