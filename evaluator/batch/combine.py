@@ -13,7 +13,7 @@ Policy (docs/batch.md):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -126,7 +126,12 @@ def _units_of(path: Path) -> tuple[Iterator[tuple[UnitResult, Location]], dict[s
 def load_run(path: Path, index: int) -> Run:
     units, meta = _units_of(path)
     pack: dict[str, Any] = meta["pack"] if isinstance(meta.get("pack"), dict) else {}
-    run = Run(label="", source=str(path), pack_id=pack.get("id"), pass_mark=meta.get("pass_mark"))
+    return run_of(units, str(path), pack.get("id"), meta.get("pass_mark"), index)
+
+
+def run_of(units: Iterable[tuple[UnitResult, Location]], source: str, pack_id: str | None, pass_mark: float | None, index: int) -> Run:
+    """A run from unit results wherever they came from (a results file, or a round in the history store)."""
+    run = Run(label="", source=source, pack_id=pack_id, pass_mark=pass_mark)
     years: set[str] = set()
     for unit, loc in units:
         if unit.unit.id in run.units:

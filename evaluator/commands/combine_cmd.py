@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,19 +20,20 @@ HEADERS = ["名次", "单位编号", "单位名称", "组别", "周期得分", "
 
 
 @click.command(name="combine", epilog=EPILOG)
-@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("runs", nargs=-1, required=True)
 @click.option("--weights", required=True, help="各期权重，按结果先后对应，如 15,25,60")
 @click.option("--pack", "pack_spec", help="测评体系（用于达标线、等级和核对各期是否同一体系）")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件（xlsx 格式必须给出）")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "xlsx"]), default="table", show_default=True)
+@click.option("--db", help="历史数据库：RUNS 也可以是其中的测评轮次名（civic runs 查看）")
 @guarded
-def combine(runs: tuple[Path, ...], weights: str, pack_spec: str | None, output: Path | None, fmt: str) -> None:
+def combine(runs: tuple[str, ...], weights: str, pack_spec: str | None, output: Path | None, fmt: str, db: str | None) -> None:
     """把多年（多期）测评结果按权重合成周期成绩并排名；缺期单位单列，取消资格的单位单独标明。"""
     from evaluator.batch.combine import combine as combine_runs
     from evaluator.batch.combine import load_run, parse_weights
 
     parsed = parse_weights(weights, len(runs))
-    loaded = [load_run(path, i) for i, path in enumerate(runs)]
+    loaded = [load_run(Path(ref), i) if Path(ref).exists() else _stored_run(ref, i, db) for i, ref in enumerate(runs)]
     pass_mark, grades, pack_id = None, [], None
     if pack_spec:
         from evaluator.loader import load_pack_or_raise
@@ -64,6 +65,18 @@ def combine(runs: tuple[Path, ...], weights: str, pack_spec: str | None, output:
     incomplete = [r for r in rows if r.missing]
     if incomplete:
         click.echo(f"{len(incomplete)} 个单位缺少部分年度的结果，未计算周期得分、未排名（见“说明”）。", err=True)
+
+
+def _stored_run(ref: str, index: int, db: str | None) -> Any:
+    """A round recorded in the history store (civic record / evaluate --record), by its label or id."""
+    from evaluator.batch.combine import run_of
+    from evaluator.errors import Location
+    from evaluator.history.store import connect, find_run, run_units
+
+    conn = connect(db)
+    row = find_run(conn, ref)
+    units = [(u, Location(f"{row['label']}（历史数据库）")) for u in run_units(conn, row["id"])]
+    return run_of(units, f"历史数据库：{row['label']}", row["pack_id"], None, index)
 
 
 def _table(rows: list[CycleRow], labels: list[str], weights: list[Decimal]) -> str:

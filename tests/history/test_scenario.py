@@ -145,3 +145,17 @@ def test_oscal_export(scenario: dict[str, Any], runner: Any) -> None:
     again = scenario["tmp"] / "oscal2"
     runner.invoke(main, ["export", "oscal", "r2", "-o", str(again), "--db", str(scenario["db"])])
     assert (out / "poam.json").read_bytes() == (again / "poam.json").read_bytes()
+
+
+def test_combine_reads_rounds_from_the_store(scenario: dict[str, Any], runner: Any) -> None:
+    """Three recorded rounds → a 15/25/60 cycle score, with the weak unit's 取消资格 carried into the cycle."""
+    db = str(scenario["db"])
+    result = runner.invoke(main, ["combine", "r1", "r2", "r3", "--weights", "15,25,60", "--pack", "wmdw", "-f", "json", "--db", db])
+    assert result.exit_code == 0, result.output
+    units = {u["id"]: u for u in json.loads(result.output)["units"]}
+    conn = sqlite3.connect(scenario["db"])
+    totals = {label: t for label, t in conn.execute(
+        "SELECT r.label, u.total FROM unit_results u JOIN runs r ON r.id = u.run_id WHERE u.unit_id = 'DW-330105-014'")}
+    expected = round(0.15 * totals["r1"] + 0.25 * totals["r2"] + 0.60 * totals["r3"], 2)
+    assert abs(units["DW-330105-014"]["score"] - expected) < 0.011
+    assert units["DW-330110-207"]["disqualified"] is True
