@@ -141,7 +141,7 @@ def discover_packs(paths: list[Path]) -> list[Path]:
     return sorted(set(found))
 
 
-def _locate_nodes(doc: LocatedDoc, children: list, where: tuple[str | int, ...], nodes: dict[str, NodeInfo]) -> None:  # type: ignore[type-arg]
+def _locate_nodes(doc: LocatedDoc, children: list[Any], where: tuple[str | int, ...], nodes: dict[str, NodeInfo]) -> None:
     for index, node in enumerate(children):
         path = (*where, index)
         if node.code in nodes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,7 +35,7 @@ def register(group: click.Group) -> None:
         from evaluator.loader import load_pack_or_raise
 
         if pack is None:
-            rows = []
+            rows: list[dict[str, Any]] = []
             for directory in _packs(None):
                 p = load_pack_or_raise(directory)
                 rows.append({"id": p.meta.id, "title": p.meta.title, "edition": p.meta.edition, "rules": len(p.rules),
@@ -42,7 +43,7 @@ def register(group: click.Group) -> None:
             if fmt == "json":
                 click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
             else:
-                click.echo(tabulate([[r["id"], r["title"], r["edition"], r["rules"], "、".join(r["unit_types"])] for r in rows],
+                click.echo(tabulate([[r["id"], r["title"], r["edition"], r["rules"], "、".join(map(str, r["unit_types"]))] for r in rows],
                                     headers=["编号", "测评体系", "版本", "规则数", "适用单位"], disable_numparse=True))
             return
         p = load_pack_or_raise(pack)

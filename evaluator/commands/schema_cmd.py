@@ -13,10 +13,12 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "schemas" / "json"
 
 
 def export_schemas() -> dict[str, str]:
+    from pydantic import BaseModel
+
     from schemas import FixtureFile, PackFile, RuleFile, TailoringFile, Unit, WaiverFile
     from schemas.result import RunReport
 
-    models = {"pack": PackFile, "rules": RuleFile, "unit": Unit, "waivers": WaiverFile, "tailoring": TailoringFile,
+    models: dict[str, type[BaseModel]] = {"pack": PackFile, "rules": RuleFile, "unit": Unit, "waivers": WaiverFile, "tailoring": TailoringFile,
               "fixtures": FixtureFile, "result": RunReport}
     out = {}
     for name, model in models.items():
