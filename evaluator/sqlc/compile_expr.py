@@ -121,15 +121,24 @@ class Compiler:
         return T(not_(inner.val), inner.miss, inner.err)
 
     def _binary(self, node: Binary) -> T:
+        """+ and − stay DECIMAL; × goes through DOUBLE (DECIMAL × DECIMAL overflows DuckDB's precision at once) and is
+        cleaned back to DECIMAL; ÷ by zero is an error. The 10^15 guard of the reference is applied to products here
+        and to a whole arithmetic expression in ``compile_expression`` — not at every ``+``, which would repeat each
+        operand and make long sums grow exponentially."""
         left, right = self.compile(node.left), self.compile(node.right)
-        ops = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}
-        value: exp.Expression = ops[node.op](this=paren(left.val), expression=paren(right.val))
-        zero = FALSE
-        if node.op == "/":
-            zero = exp.EQ(this=paren(right.val), expression=num(0))
-            safe = exp.Div(this=paren(left.val), expression=exp.Nullif(this=paren(right.val), expression=num(0)))
-            value = exp.Cast(this=exp.Round(this=safe, decimals=exp.Literal.number(9)), to=exp.DataType.build("DECIMAL(38,10)"))
-        return seq(left, right, value, or_(zero, _magnitude_guard(value)) if node.op != "/" else zero)
+        if node.op in ("+", "-"):
+            build = exp.Add if node.op == "+" else exp.Sub
+            return seq(left, right, build(this=paren(left.val), expression=paren(right.val)))
+        if node.op == "*":
+            product = exp.Mul(this=exp.Cast(this=paren(left.val), to=exp.DataType.build("DOUBLE")),
+                              expression=exp.Cast(this=paren(right.val), to=exp.DataType.build("DOUBLE")))
+            too_big = exp.GT(this=exp.Abs(this=product), expression=exp.Literal.number("1000000000000000"))
+            cleaned = exp.Cast(this=exp.Round(this=product, decimals=exp.Literal.number(9)), to=exp.DataType.build("DECIMAL(38,10)"))
+            return seq(left, right, case((too_big, exp.Null()), default=cleaned), too_big)
+        zero = exp.EQ(this=paren(right.val), expression=num(0))
+        safe = exp.Div(this=paren(left.val), expression=exp.Nullif(this=paren(right.val), expression=num(0)))
+        value = exp.Cast(this=exp.Round(this=safe, decimals=exp.Literal.number(9)), to=exp.DataType.build("DECIMAL(38,10)"))
+        return seq(left, right, value, zero)
 
     def _compare(self, node: Compare) -> T:
         if node.op in ("in", "not in"):
@@ -312,4 +321,7 @@ class Compiler:
 
 
 def compile_expression(tree: Node, ctx: Ctx) -> T:
-    return Compiler(ctx).compile(tree)
+    result = Compiler(ctx).compile(tree)
+    if isinstance(tree, Binary) and tree.op in ("+", "-"):
+        result = T(result.val, result.miss, or_(result.err, and_(result.ok, _magnitude_guard(result.val))))
+    return result
