@@ -62,7 +62,7 @@ def _load(pack_id: str) -> Any:
     return load_pack_or_raise(pack_id)
 
 
-def child_duckdb(pack_id: str, data: Path, out: Path) -> dict[str, Any]:
+def child_duckdb(pack_id: str, data: Path, out: Path, memory_limit: str | None) -> dict[str, Any]:
     import duckdb
 
     from evaluator.sqlc.flatfile import _typed_view, plan, score_flat
@@ -70,14 +70,16 @@ def child_duckdb(pack_id: str, data: Path, out: Path) -> dict[str, Any]:
     pack = _load(pack_id)
     plan_ = plan(pack)
     con = duckdb.connect()
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
     _typed_view(con, plan_, data)
     started = time.perf_counter()
     con.execute(f"SELECT COUNT(*), SUM(earned) FROM ({plan_.pack_sql.sql('duckdb')})").fetchall()
     evaluation = time.perf_counter() - started
     con.close()
     started = time.perf_counter()
-    stats = score_flat(pack, data, out)
-    return {"seconds": time.perf_counter() - started, "eval_seconds": evaluation, "rules": stats["rules"], "units": stats["units"]}
+    stats = score_flat(pack, data, out, memory_limit=memory_limit)
+    return {"seconds": time.perf_counter() - started, "eval_seconds": evaluation, "memory_limit": memory_limit, "rules": stats["rules"], "units": stats["units"]}
 
 
 def child_spark(pack_id: str, data: Path, out: Path) -> dict[str, Any]:
@@ -140,7 +142,7 @@ def child_durable(pack_id: str, n: int, sample: int) -> dict[str, Any]:
 def child_main(args: argparse.Namespace) -> None:
     data, out = Path(args.data or "."), Path(args.out or ".")
     if args.child == "duckdb":
-        result = child_duckdb(args.pack, data, out)
+        result = child_duckdb(args.pack, data, out, args.memory_limit)
     elif args.child == "spark":
         result = child_spark(args.pack, data, out)
     elif args.child == "reference":
@@ -199,14 +201,19 @@ def parent_main(args: argparse.Namespace) -> None:
     folder = Path(args.work)
     folder.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
-    for n in [int(s) for s in args.sizes.split(",")]:
+    saved = folder / "rows.json"
+    sizes, engines = [int(s) for s in args.sizes.split(",")], args.engines.split(",")
+    if args.keep_other and saved.exists():  # re-measure some engines, keep the others' rows from the last run
+        rows = [r for r in json.loads(saved.read_text()) if not (r["engine"] in engines and r["n"] in sizes)]
+    for n in sizes:
         data, gen_seconds = generate_parquet(args.pack, n, folder)
         print(f"[{n}] generated {data.name} in {gen_seconds:.1f}s", file=sys.stderr, flush=True)
-        for engine in args.engines.split(","):
+        for engine in engines:
             if engine in ("duckdb", "spark"):
                 if engine == "spark" and n > args.spark_max:
                     continue
-                argv = ["--child", engine, "--pack", args.pack, "--data", str(data), "--out", str(folder / f"out_{engine}_{n}")]
+                argv = ["--child", engine, "--pack", args.pack, "--data", str(data), "--out", str(folder / f"out_{engine}_{n}"),
+                        "--memory-limit", args.duckdb_memory_limit]
             else:
                 sample = args.reference_sample if engine == "reference" else args.durable_sample
                 argv = ["--child", engine, "--pack", args.pack, "--n", str(n), "--sample", str(min(sample, n))]
@@ -214,6 +221,8 @@ def parent_main(args: argparse.Namespace) -> None:
             result.update(engine=engine, n=n)
             print(f"[{n}] {engine}: {json.dumps(result, ensure_ascii=False)}", file=sys.stderr, flush=True)
             rows.append(result)
+            saved.write_text(json.dumps(rows, ensure_ascii=False))
+    rows.sort(key=lambda r: (r["n"], ["reference", "duckdb", "spark", "durable"].index(r["engine"])))
     command = "python -m bench.run " + " ".join(sys.argv[1:])
     write_report(rows, args.pack, command, _cpu_model(), os.cpu_count() or 0, Path(args.report))
 
@@ -227,6 +236,9 @@ def main() -> None:
     parser.add_argument("--durable-sample", type=int, default=300)
     parser.add_argument("--spark-max", type=int, default=1_000_000, help="largest size given to Spark")
     parser.add_argument("--work", default="/tmp/civic-bench")
+    parser.add_argument("--duckdb-memory-limit", default="3GB", help="DuckDB memory_limit (spills to disk above it)")
+    parser.add_argument("--keep-other", action="store_true", help="keep the last run's rows of engines/sizes not measured now")
+    parser.add_argument("--memory-limit", help=argparse.SUPPRESS)
     parser.add_argument("--report", default=str(ROOT / "docs" / "performance.md"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)

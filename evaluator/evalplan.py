@@ -1,8 +1,9 @@
 """What evaluating a unit needs that does not depend on the unit: computed once per pack, reused per unit.
 
-The engine used to rebuild these for every rule of every unit (label dicts, ``Decimal`` levels, each rule's
-scope with its params, bonus flags, node chains, linear rule look-ups). A batch scores the same pack
-hundreds of thousands of times, so they are computed once here and kept on the pack.
+Label dicts, ``Decimal`` levels and meta numbers, each rule's scope with its params, bonus flags, node
+chains, rule look-up by id and compiled composite scores are the same for every unit; rebuilt per rule per
+unit they cost more than evaluating many rules. A batch scores the same pack hundreds of thousands of times,
+so they are computed once here and kept on the pack (``CompiledPack.plan_cache``).
 
 The plan remembers the exact objects it was computed from (pack file, meta, scope, nodes, rule list), and
 each rule's plan the rule model it was computed from. Tailoring and some tests swap those objects for edited
@@ -44,6 +45,8 @@ class RulePlan:
 
 @dataclass(frozen=True)
 class PackPlan:
+    """The pack's unit-independent parts; ``pack_plan(pack)`` gives the current one."""
+
     source: tuple[Any, ...]  # file, meta, scope, nodes, rule list: compared by identity, never by value
     size: int  # len(rules) when built: the list is replaced, not edited, but a length change is caught too
     scope: Scope

@@ -10,6 +10,7 @@ invalid batch the child exits: its engine state is no longer trusted (durable-ru
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
@@ -50,17 +51,15 @@ class Channel:
 
     def close(self) -> None:
         for stream in (self.reader, self.writer):
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
 
 
 def make_host(fired: list[tuple[int, int]]) -> Any:
     """A ``durable.engine.Host`` that starts no timer threads and resolves ``"run": "L<n>"`` to a recorder."""
     from durable import engine as dengine
 
-    class QuietHost(dengine.Host):  # type: ignore[misc]
+    class QuietHost(dengine.Host):
         def _run(self) -> None:  # no background dispatcher: every action runs inside assert_facts
             return None
 

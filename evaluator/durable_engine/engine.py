@@ -22,7 +22,15 @@ from evaluator.api import LoadedUnit, effective_as_of
 from evaluator.compiled import CompiledPack, CompiledRule
 from evaluator.durable_engine.leaves import Leaf, Unencodable, encode, kind_of, pack_leaves
 from evaluator.durable_engine.matcher import DurableMatcher, LeafMatcher, UnitFacts
-from evaluator.engine import RuleEval, apply_waiver, build_context, check_veto, ctx_with, evaluate_rule, find_waiver
+from evaluator.engine import (
+    RuleEval,
+    apply_waiver,
+    build_context,
+    check_veto,
+    ctx_with,
+    evaluate_rule,
+    find_waiver,
+)
 from evaluator.expr import Context, EvalError, Expr, MissingData
 from evaluator.expr.interp import CheckRecord, Interpreter, compare
 from evaluator.expr.nodes import Node
@@ -122,7 +130,7 @@ def _operand_values(pack: CompiledPack, by_rule: dict[str, list[Leaf]], item: Lo
 
 
 def _bind(rule: CompiledRule, leaves: dict[int, Leaf], answers: Answers) -> CompiledRule:
-    exprs = {path: LeafExpr(e.source, e.tree, e.type, e.reads, leaves, answers) for path, e in rule.exprs.items()}
+    exprs: dict[str, Expr] = {path: LeafExpr(e.source, e.tree, e.type, e.reads, leaves, answers) for path, e in rule.exprs.items()}
     return dataclasses.replace(rule, exprs=exprs)
 
 
@@ -142,8 +150,8 @@ def score_units_durable_detailed(pack: CompiledPack, units: list[LoadedUnit], as
     invalid = getattr(matcher, "invalid", {})
     outcome = DurableOutcome([], fallback, len(leaves), sum(len(v) for _, v in facts), restarts=getattr(matcher, "restarts", 0))
     held_by_unit: dict[int, set[int]] = {}
-    for uid, leaf in held:
-        held_by_unit.setdefault(uid, set()).add(leaf)
+    for uid, leaf_index in held:
+        held_by_unit.setdefault(uid, set()).add(leaf_index)
     labels = {**{f.name: f.label or f.name for f in pack.file.fields}, **{k.id: k.label or k.id for k in pack.file.evidence_kinds}}
     for uid, item in enumerate(units):
         when = effective_as_of(item.unit, as_of)

@@ -16,6 +16,7 @@ in a child process, with every guard of durable-rules.md §7:
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -102,10 +103,8 @@ class DurableMatcher:
     def _stop(self) -> None:
         if self._process is None:
             return
-        try:
+        with contextlib.suppress(OSError, ValueError):
             self._conn.send(("stop",))
-        except (OSError, ValueError):
-            pass
         try:
             self._process.wait(2)
         except subprocess.TimeoutExpired:

@@ -55,9 +55,10 @@ def test_spark_matches_reference(spark, pack_id: str) -> None:  # type: ignore[n
 
 def test_spark_keeps_decimal_places(spark) -> None:  # type: ignore[no-untyped-def]
     """DECIMAL(38,10) × DECIMAL(38,10) has scale 6 in Spark; the compiler narrows operands to keep ≥ 10."""
+    from sqlglot import exp
+
     from evaluator.sqlc.spark import spark_arithmetic
     from evaluator.sqlc.sql import num
-    from sqlglot import exp
 
     product = exp.Mul(this=num(Decimal("0.0000001")), expression=num(Decimal("3")))
     fixed = spark_arithmetic(exp.select(product.as_("x"))).sql("spark")
