@@ -18,7 +18,16 @@ from evaluator.expr import Context, EvalError, MissingData
 from evaluator.expr.scope import Scope
 from schemas.result import Check, MissingItem
 from schemas.rule import (
-    Bands, Checklist, Combine, Deduction, Formula, Linear, Manual, PassFail, ProblemCount, Sample,
+    Bands,
+    Checklist,
+    Combine,
+    Deduction,
+    Formula,
+    Linear,
+    Manual,
+    PassFail,
+    ProblemCount,
+    Sample,
 )
 from schemas.unit import Judgement
 

@@ -17,7 +17,15 @@ from evaluator.compiled import CompiledPack, CompiledRule
 from evaluator.evalplan import PackPlan, pack_plan
 from evaluator.expr import Context, EvalError, ExprError, MissingData
 from schemas.result import (
-    ComponentScore, DeficiencyItem, MethodScore, NodeScore, RectificationItem, RuleResult, UnitResult, UnitSummary, VetoHit,
+    ComponentScore,
+    DeficiencyItem,
+    MethodScore,
+    NodeScore,
+    RectificationItem,
+    RuleResult,
+    UnitResult,
+    UnitSummary,
+    VetoHit,
 )
 from schemas.unit import Unit
 

@@ -77,7 +77,8 @@ class Compiler:
         method = getattr(self, f"_{type(node).__name__.lower()}", None)
         if method is None:
             raise Unsupported(f"不支持的表达式 {type(node).__name__}")
-        return method(node)  # type: ignore[no-any-return]
+        result: T = method(node)
+        return result
 
     def _num(self, node: Num) -> T:
         return T(num(node.value))
@@ -144,7 +145,7 @@ class Compiler:
         if node.op in ("in", "not in"):
             return self._membership(node)
         left, right = self.compile(node.left), self.compile(node.right)
-        ops = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+        ops: dict[str, type[exp.Expression]] = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
         return seq(left, right, ops[node.op](this=paren(left.val), expression=paren(right.val)))
 
     def _membership(self, node: Compare) -> T:
@@ -158,8 +159,9 @@ class Compiler:
     def _boolop(self, node: BoolOp) -> T:
         parts = [self.compile(v) for v in node.values]
         stop = node.op == "or"
-        miss, err = FALSE, FALSE
-        reached = TRUE  # condition under which the current operand is evaluated
+        miss: exp.Expression = FALSE
+        err: exp.Expression = FALSE
+        reached: exp.Expression = TRUE  # condition under which the current operand is evaluated
         for part in parts:
             miss = or_(miss, and_(reached, part.miss))
             err = or_(err, and_(reached, part.err))
@@ -173,7 +175,8 @@ class Compiler:
         handler = getattr(self, f"fn_{node.func}", None)
         if handler is None:
             raise Unsupported(f"函数 {node.func}")
-        return handler(node)  # type: ignore[no-any-return]
+        result: T = handler(node)
+        return result
 
     def _literal(self, node: Node) -> str:
         if not isinstance(node, Str):

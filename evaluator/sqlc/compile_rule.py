@@ -6,7 +6,7 @@ missing/error raised while grading, manual pending, checklist and evidence gaps,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -94,7 +94,7 @@ def _pass_fail(g: PassFail, env: RuleEnv, path: str) -> G:
     return G(case((cond.val, num(env.points)), default=num(0)), cond.miss, cond.err)
 
 
-def _ladder(count: exp.Expression, steps: list[tuple[exp.Expression, str]], otherwise: str, env: RuleEnv) -> exp.Expression:
+def _ladder(count: exp.Expression, steps: Sequence[tuple[exp.Expression, str]], otherwise: str, env: RuleEnv) -> exp.Expression:
     return case(*[(cond, env.level_points(level)) for cond, level in steps], default=env.level_points(otherwise))
 
 

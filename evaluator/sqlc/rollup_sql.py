@@ -60,7 +60,7 @@ def veto_columns(pack: CompiledPack, needs: set[Need]) -> list[tuple[str, str, s
 
 
 def component_columns(pack: CompiledPack, needs: set[Need]) -> list[tuple[str, str, float, float | None]]:
-    comps = []
+    comps: list[tuple[str, str, float, float | None]] = []
     if pack.meta.composite is None:
         return comps
     for comp in pack.meta.composite.components:
