@@ -30,7 +30,7 @@ def write_report(rows: list[dict[str, Any]], pack: str, command: str, cpu: str, 
     lines = [
         "# 性能测评（benchmark）",
         "",
-        f"- 日期：{dt.date.today().isoformat()}；测评体系：`{pack}`；机器：{cores} 核 {cpu}；运行时负载（1/5/15 分钟）：{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}",
+        f"- 日期：{dt.date.today().isoformat()}；测评体系：`{pack}`；机器：{cores} 核 {cpu}；写报告时的负载（1/5/15 分钟；各行测量时的负载见“分析”）：{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}",
         f"- 命令：`{command}`",
         "- 数据：`bench/gen.py` 按数据字典生成（含约 3% 空值、缺考察记录、未注明日期的材料等），直接写成 Parquet；",
         "  参考评测器与 durable 在同一批数据的抽样单位上运行，N 个单位的用时按抽样速率**外推**（表中标“外推”）。",

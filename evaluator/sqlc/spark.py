@@ -120,7 +120,12 @@ def spark_arithmetic(tree: exp.Expression) -> exp.Expression:
     would round 0.0000001 × 3 to 0. Values are DECIMAL(38,10) everywhere else, as in DuckDB.
     """
 
+    def is_double(e: exp.Expression) -> bool:
+        return isinstance(e, exp.Cast) and e.to.this == exp.DataType.Type.DOUBLE
+
     def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Mul) and (is_double(node.this) or is_double(node.expression)):
+            return node  # products the compiler sends through DOUBLE (with its 10^15 guard) stay DOUBLE, as in DuckDB
         if isinstance(node, exp.Mul | exp.Div):
             to = _MUL_TYPE if isinstance(node, exp.Mul) else _DIV_TYPE
             return type(node)(this=_narrow(node.this, to), expression=_narrow(node.expression, to))

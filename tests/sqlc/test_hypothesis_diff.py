@@ -189,7 +189,7 @@ def test_duckdb_matches_reference(rules: list[Any], units: list[dict[str, Any]])
     _assert_cells(pack, loaded, expected, "duckdb")
 
 
-@settings(max_examples=25, **COMMON)
+@settings(max_examples=15, **COMMON)
 @given(rules=rules_st, units=units_st)
 def test_durable_matches_reference(rules: list[Any], units: list[dict[str, Any]]) -> None:
     pytest.importorskip("durable.engine")
@@ -211,7 +211,7 @@ def spark_session():  # type: ignore[no-untyped-def]
     return start("local[2]")
 
 
-@settings(max_examples=6, **COMMON)
+@settings(max_examples=4, **COMMON)
 @given(rules=rules_st, units=units_st)
 def test_spark_matches_reference(spark_session: Any, rules: list[Any], units: list[dict[str, Any]]) -> None:
     pack, loaded, expected = _case(rules, units)
