@@ -61,12 +61,14 @@ def _typed_view(con: Any, plan_: FlatPlan, path: Path) -> None:
     casts = []
     for field in schema:
         name = field.name.replace('"', '""')
-        duck_type = _duck_type(field.type)
+        duck_type = sql_type(field.type)
         casts.append(f'CAST("{name}" AS {duck_type}) AS "{name}"' if duck_type else f'"{name}"')
     con.execute(f"CREATE VIEW units AS SELECT {', '.join(casts)} FROM raw_units")
 
 
-def _duck_type(arrow_type: Any) -> str | None:
+def sql_type(arrow_type: Any, string: str = "VARCHAR") -> str | None:
+    """The SQL type a flat column is cast to (DuckDB says VARCHAR, Spark STRING); None for nested list columns,
+    which are taken as they are (Parquet only)."""
     import pyarrow as pa
 
     if pa.types.is_decimal(arrow_type):
@@ -76,8 +78,8 @@ def _duck_type(arrow_type: Any) -> str | None:
     if pa.types.is_boolean(arrow_type):
         return "BOOLEAN"
     if pa.types.is_string(arrow_type):
-        return "VARCHAR"
-    return None  # nested list columns are taken as they are (Parquet only)
+        return string
+    return None
 
 
 def publish(work: Path, out_dir: Path) -> None:

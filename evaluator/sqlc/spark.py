@@ -211,17 +211,9 @@ def run_spark(pack_sql: PackSQL, rows: list[dict[str, Any]], master: str | None 
 
 
 def _spark_type(arrow_type: Any) -> str | None:
-    import pyarrow as pa
+    from evaluator.sqlc.flatfile import sql_type
 
-    if pa.types.is_decimal(arrow_type):
-        return "DECIMAL(38,10)"
-    if pa.types.is_date(arrow_type):
-        return "DATE"
-    if pa.types.is_boolean(arrow_type):
-        return "BOOLEAN"
-    if pa.types.is_string(arrow_type):
-        return "STRING"
-    return None  # nested list columns are taken as they are (Parquet only)
+    return sql_type(arrow_type, "STRING")
 
 
 def _read_units(session: Any, plan_: Any, path: Path) -> Any:
