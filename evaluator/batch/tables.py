@@ -154,23 +154,29 @@ def _list_putter(definition: FieldDef) -> Callable[[UnitRecord, list[dict[str, C
     return put
 
 
-def sheet_notices(book: XlsxBook, known: set[str], read_anyway: frozenset[str] = frozenset()) -> Iterator[Notice]:
+def sheet_notices(book: XlsxBook, known: set[str]) -> Iterator[Notice]:
+    """Warnings about the workbook's sheets. A hidden sheet that civic knows (单位, 事件, 材料清单 …) is read as if it
+    were visible: hiding the 事件 sheet must not hide a veto incident, and missing data is never a pass. Hidden
+    sheets civic does not know are ignored, as visible unknown ones are."""
     for title, state in book.sheet_states().items():
         loc = Location(book.name, sheet=title)
         if title in (OPTIONS_SHEET, HELP_SHEET):
             continue
-        if state != "visible" and title in read_anyway:
-            yield Notice(Diagnostic("D320", f"工作表「{title}」是隐藏的，仍按单位表读取", loc, "warning", "确认隐藏它不是为了排除其中的单位"))
+        if state != "visible" and title in known:
+            yield Notice(Diagnostic("D320", f"工作表「{title}」是隐藏的，仍照常读取其中的数据", loc, "warning",
+                                    "隐藏工作表不能把数据排除在评分之外；不需要的行请删除"))
         elif state != "visible":
-            yield Notice(Diagnostic("D320", f"工作表「{title}」是隐藏的，已忽略", loc, "warning", "如需计入，请在 Excel 中取消隐藏"))
+            yield Notice(Diagnostic("D320", f"工作表「{title}」是隐藏的，且不是本测评体系的工作表，已忽略", loc, "warning",
+                                    "如其中有要填报的数据，请移到对应的工作表"))
         elif title not in known:
             close = difflib.get_close_matches(title, sorted(known), n=1, cutoff=0.5)
             yield Notice(Diagnostic("D321", f"未知的工作表「{title}」，已忽略", loc, "warning",
                                     f"是否想写「{close[0]}」？" if close else f"可用的工作表：{'、'.join(sorted(known))}"))
 
 
-def is_visible(book: XlsxBook, title: str) -> bool:
-    return book.sheet_states().get(title) == "visible"
+def has_sheet(book: XlsxBook, title: str) -> bool:
+    """Whether the workbook has the sheet, hidden or not (see ``sheet_notices``)."""
+    return title in book.sheet_states()
 
 
 # ---------------------------------------------------------------- many units: workbook sheet 单位 or CSV
@@ -346,8 +352,8 @@ def _orphans(index: DetailIndex, seen: set[str]) -> Iterator[Item]:
 def read_workbook_units(book: XlsxBook, pack: CompiledPack) -> Iterator[Item]:
     """The many-unit workbook: sheet 单位 plus detail sheets keyed by 单位编号."""
     specs = detail_specs(pack, keyed=True)
-    yield from sheet_notices(book, {MULTI_SHEET, *specs}, frozenset({MULTI_SHEET}))
-    tables = [(title, book.rows(title), f"{book.name}:{title}") for title in specs if is_visible(book, title)]
+    yield from sheet_notices(book, {MULTI_SHEET, *specs})
+    tables = [(title, book.rows(title), f"{book.name}:{title}") for title in specs if has_sheet(book, title)]
     index, problems = index_details(tables, specs)
     yield from problems
     yield from read_units_table(book.rows(MULTI_SHEET), f"{book.name}:{MULTI_SHEET}", pack, index, specs)

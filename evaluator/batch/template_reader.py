@@ -11,7 +11,7 @@ from evaluator.batch.tables import (
     Header,
     detail_specs,
     first_row,
-    is_visible,
+    has_sheet,
     read_header,
     sheet_notices,
     shift_loc,
@@ -33,7 +33,7 @@ def read_template(book: XlsxBook, pack: CompiledPack) -> UnitRecord:
                        item.note or f"填写{item.label}")
     _read_field_sheet(book, record, pack)
     for title, spec in specs.items():
-        if is_visible(book, title):
+        if has_sheet(book, title):
             header, rows = _sheet_rows(book, title, spec.accepted, record)
             if header is not None:
                 spec.put(record, [header.pick(r) for r in rows], Location(book.name, sheet=title))
@@ -53,7 +53,7 @@ def _sheet_rows(book: XlsxBook, title: str, accepted: dict[str, str], record: Un
 def _read_identity_sheet(book: XlsxBook, record: UnitRecord) -> dict[str, Cell]:
     labels = {normalise_header(i.label): i.label for i in IDENTITY}
     cells: dict[str, Cell] = {}
-    if not is_visible(book, SINGLE_SHEETS[0]):
+    if not has_sheet(book, SINGLE_SHEETS[0]):
         record.problem("D313", f"缺少工作表「{SINGLE_SHEETS[0]}」", record.root, "用 civic template 重新生成模板")
         return cells
     for row in book.rows(SINGLE_SHEETS[0]):
@@ -72,7 +72,7 @@ def _read_identity_sheet(book: XlsxBook, record: UnitRecord) -> dict[str, Cell]:
 
 def _read_field_sheet(book: XlsxBook, record: UnitRecord, pack: CompiledPack) -> None:
     title = SINGLE_SHEETS[1]
-    if not is_visible(book, title):
+    if not has_sheet(book, title):
         record.problem("D313", f"缺少工作表「{title}」", record.root, "用 civic template 重新生成模板")
         return
     record.doc.values[("fields",)] = Location(book.name, sheet=title)

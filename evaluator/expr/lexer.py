@@ -1,4 +1,5 @@
-"""Tokenizer. Chinese identifiers are allowed; full-width punctuation and ≥ ≤ ≠ are accepted as users type them."""
+"""Tokenizer. Chinese identifiers are allowed; full-width punctuation and ≥ ≤ ≠ are accepted as users type them
+(outside quoted text only: a literal keeps its characters as written)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ KEYWORD_ALIASES = {"且": "and", "或": "or", "非": "not"}
 
 _FULLWIDTH = str.maketrans({"（": "(", "）": ")", "，": ",", "【": "[", "】": "]", "＝": "=", "＜": "<", "＞": ">",
                             "＋": "+", "－": "-", "＊": "*", "／": "/", "．": ".", "“": '"', "”": '"', "‘": "'", "’": "'"})
+_QUOTE_FAMILIES = {'"': '"“”', "'": "'‘’"}
 _SYMBOL_ALIASES = {"≥": ">=", "≤": "<=", "≠": "!="}
 _TWO_CHAR = {"==", "!=", "<=", ">=", "&&", "||", "**"}
 _ONE_CHAR = set("()[],.+-*/<>=!%")
@@ -32,6 +34,16 @@ def _is_name_start(ch: str) -> bool:
 
 def _is_name_char(ch: str) -> bool:
     return ch == "_" or ch.isalnum()
+
+
+def _closing_quote(source: str, start: int, family: str) -> int:
+    """Index of the quote that closes a literal, or -1. Straight and curly quotes of one family close each other
+    (officers type “…" as often as "…"); the literal's text is taken from the original source, so full-width
+    punctuation inside it — '（情节严重）' — is kept exactly as written."""
+    for j in range(start, len(source)):
+        if source[j] in family:
+            return j
+    return -1
 
 
 def tokenize(source: str) -> list[Token]:
@@ -58,11 +70,11 @@ def tokenize(source: str) -> list[Token]:
             tokens.append(Token("NUM", literal, i, j))
             i = j
             continue
-        if ch in "'\"":
-            j = text.find(ch, i + 1)
+        if ch in _QUOTE_FAMILIES:
+            j = _closing_quote(source, i + 1, _QUOTE_FAMILIES[ch])
             if j < 0:
                 raise ExprSyntaxError("引号未闭合", i, len(text), f"在文字结尾补上 {ch}")
-            tokens.append(Token("STR", text[i + 1 : j], i, j + 1))
+            tokens.append(Token("STR", source[i + 1 : j], i, j + 1))
             i = j + 1
             continue
         if _is_name_start(ch):

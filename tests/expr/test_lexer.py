@@ -40,6 +40,18 @@ def test_full_width_punctuation() -> None:
     assert kinds("a ＜＝ b")[1] == ("OP", "<=")
 
 
+def test_quoted_text_keeps_full_width_punctuation() -> None:
+    """Inside quotes nothing is translated: '违法（情节严重）' must match the data as written, not '违法(情节严重)'."""
+    assert kinds("类型 == “违法（情节严重），罚款”") == [("NAME", "类型"), ("OP", "=="), ("STR", "违法（情节严重），罚款"), ("END", "")]
+    assert kinds("类型 == '１２＋３'")[2] == ("STR", "１２＋３")
+
+
+def test_straight_and_curly_quotes_close_each_other() -> None:
+    """“…" and "…” are both one literal: officers mix the IME's quotes with straight ones."""
+    assert kinds('a == “春节"')[2] == ("STR", "春节")
+    assert kinds("a == ‘春节'")[2] == ("STR", "春节")
+
+
 def test_full_width_digits_are_numbers() -> None:
     """Full-width digits (１２) read as a number."""
     assert kinds("１２")[0][0] == "NUM"
