@@ -72,6 +72,7 @@ class CompiledPack:
     rule_files: list[Path] = field(default_factory=list)
     doc: LocatedDoc | None = None
     plan_cache: Any = field(default=None, repr=False, compare=False)  # evaluator.evalplan.PackPlan, built on first use
+    problem_types_cache: Any = field(default=None, repr=False, compare=False)  # evaluator.problem_vocab, on first use
 
     @property
     def meta(self) -> PackMeta:

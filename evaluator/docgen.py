@@ -64,10 +64,20 @@ def _cell(text: str | None) -> str:
     return (text or "").replace("|", "｜").replace("\n", " ")
 
 
+def applicability_text(r: Any) -> str:
+    """Who the rule is for, in the words of the doc: a reviewer must see that an item is skipped for some units."""
+    parts = []
+    if r.applies_to:
+        parts.append(f"仅适用于{'、'.join(r.applies_to)}")
+    if r.applicable_if is not None:
+        parts.append(f"适用条件：{r.applicable_if}（不满足时本条不适用）")
+    return f"（{'；'.join(parts)}）" if parts else ""
+
+
 def _rule_row(rule: CompiledRule) -> str:
     r = rule.rule
     evidence = "、".join(f"{e.kind}≥{e.min_count}" for e in r.evidence) or "—"
-    standard = r.text or r.title
+    standard = (r.text or r.title) + applicability_text(r)
     cells = [r.id, r.code or "", f"**{r.title}**：{standard}", fmt_number(r.points), r.method, grading_text(r.grading), evidence,
              f"{r.source.document}{(' ' + r.source.clause) if r.source.clause else ''}"]
     return "| " + " | ".join(_cell(c) for c in cells) + " |"

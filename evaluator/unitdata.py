@@ -19,6 +19,7 @@ from typing import Any
 from evaluator.compiled import CompiledPack
 from evaluator.errors import DiagnosticSink, Location
 from evaluator.loader import load_model
+from evaluator.problem_vocab import counted_problem_types
 from evaluator.yamlio import LocatedDoc
 from schemas.pack import FieldDef, ItemField
 from schemas.unit import Unit
@@ -237,6 +238,7 @@ def _check_vocab(pack: CompiledPack, unit: Unit, where: Any, sink: DiagnosticSin
                 close = difflib.get_close_matches(value, sorted(allowed), n=1, cutoff=0.4)
                 sink.error("D206", f"未知的{label} '{value}'", where(section, index, key),
                            f"是否想写 '{close[0]}'？" if close else f"可用：{'、'.join(sorted(allowed)) or '无'}")
+    _check_problem_types(pack, unit, where, sink)
     for index, survey in enumerate(unit.surveys):
         if survey.satisfied > survey.sample:
             sink.error("D207", f"问卷“{survey.topic}”满意人数 {survey.satisfied} 大于样本数 {survey.sample}", where("surveys", index, "satisfied"))
@@ -247,6 +249,21 @@ def _check_vocab(pack: CompiledPack, unit: Unit, where: Any, sink: DiagnosticSin
         if evidence.file and escapes_folder(evidence.file):
             sink.error("D208", f"材料文件引用 '{evidence.file}' 指向单位文件夹之外", where("evidence", index, "file"),
                        "只能引用单位数据所在文件夹内的文件，如 材料/方案.pdf")
+
+
+def _check_problem_types(pack: CompiledPack, unit: Unit, where: Any, sink: DiagnosticSink) -> None:
+    """Warn about a problem type no rule counts at its point type: a typo there would silently lose a deduction."""
+    counted = counted_problem_types(pack)
+    for index, record in enumerate(unit.inspections):
+        allowed = counted.get(record.point_type)
+        if allowed is None:  # no rule counts problems by type here, or one counts every type
+            continue
+        for number, problem in enumerate(record.problems):
+            if problem.type not in allowed:
+                close = difflib.get_close_matches(problem.type, sorted(allowed), n=1, cutoff=0.4)
+                sink.warning("D215", f"点位“{record.point}”的问题类型 '{problem.type}' 不被任何条款计入（{record.point_type}）",
+                             where("inspections", index, "problems", number, "type"),
+                             f"是否想写 '{close[0]}'？" if close else f"本测评体系在{record.point_type}计入的问题类型：{'、'.join(sorted(allowed))}")
 
 
 def escapes_folder(reference: str) -> bool:
