@@ -3,24 +3,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from evaluator.docgen import render_pack_doc
-from evaluator.loader import load_pack_or_raise
-from tests.conftest import ROOT, RULES
+from tests.conftest import RULES, evaluate_unit
 
 PACK = RULES / "aws"
 
 
 def _unit(runner: CliRunner, sample: str) -> dict[str, Any]:
-    result = runner.invoke(main, ["evaluate", str(PACK / "samples" / sample), "-f", "json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)["units"][0]
+    return evaluate_unit(runner, PACK / "samples" / sample)
 
 
 @pytest.mark.parametrize(
@@ -49,7 +43,3 @@ def test_weak_sample_veto_and_missing_evidence(runner: CliRunner) -> None:
     kinds = {(d["rule_id"], d["name"]) for d in unit["deficiencies"]}
     assert ("AWS-1-1", "领导小组文件") in kinds and ("AWS-2-1", "爱卫月活动照片") in kinds
 
-
-def test_generated_table_is_current() -> None:
-    committed = (ROOT / "docs" / "packs" / "aws.md").read_text(encoding="utf-8")
-    assert render_pack_doc(load_pack_or_raise(PACK)) == committed, "运行 civic rules doc aws -o docs/packs/aws.md"

@@ -3,27 +3,22 @@ ranking across and within industries (unit.group is the industry)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from cli import main
 from evaluator.api import evaluate_loaded, load_units
-from evaluator.docgen import render_pack_doc
 from evaluator.errors import DiagnosticSink
 from evaluator.loader import load_pack_or_raise
 from evaluator.ranking import rank_units
-from tests.conftest import ROOT, RULES
+from tests.conftest import RULES, evaluate_unit
 
 PACK = RULES / "ckhy"
 
 
 def _unit_result(runner: CliRunner, sample: str) -> dict[str, Any]:
-    result = runner.invoke(main, ["evaluate", str(PACK / "samples" / sample), "-f", "json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)["units"][0]
+    return evaluate_unit(runner, PACK / "samples" / sample)
 
 
 @pytest.mark.parametrize(
@@ -61,7 +56,3 @@ def test_ranking_across_and_within_industries() -> None:
     assert (ranks["CK-420106-YH12"].in_group, ranks["CK-420103-YH07"].in_group) == (1, 2)  # 两家银行
     assert ranks["CK-420106-TX03"].overall == len(results)
 
-
-def test_generated_table_is_current() -> None:
-    expected = (ROOT / "docs" / "packs" / "ckhy.md").read_text(encoding="utf-8")
-    assert render_pack_doc(load_pack_or_raise(PACK)) == expected, "重新运行 civic rules doc ckhy -o docs/packs/ckhy.md"

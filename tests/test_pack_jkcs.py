@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from evaluator.docgen import render_pack_doc
 from evaluator.loader import load_pack_or_raise
-from tests.conftest import ROOT, RULES
+from tests.conftest import RULES, evaluate_unit
 
 PACK = RULES / "jkcs"
 
 
 def _unit(runner: CliRunner, sample: str) -> dict[str, Any]:
-    result = runner.invoke(main, ["evaluate", str(PACK / "samples" / sample), "-f", "json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)["units"][0]
+    return evaluate_unit(runner, PACK / "samples" / sample)
 
 
 @pytest.mark.parametrize(
@@ -49,7 +44,3 @@ def test_every_indicator_of_the_2018_system_is_a_rule() -> None:
     assert len(indicators) == 42
     assert all(r.rule.points == 2 for r in indicators)
 
-
-def test_generated_table_is_current() -> None:
-    committed = (ROOT / "docs" / "packs" / "jkcs.md").read_text(encoding="utf-8")
-    assert render_pack_doc(load_pack_or_raise(PACK)) == committed, "运行 civic rules doc jkcs -o docs/packs/jkcs.md"

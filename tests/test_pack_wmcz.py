@@ -3,26 +3,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from evaluator.docgen import render_pack_doc
 from evaluator.loader import load_pack_or_raise
 from schemas.rule import Checklist
-from tests.conftest import ROOT, RULES
+from tests.conftest import RULES, evaluate_unit
 
 PACK = RULES / "wmcz"
 
 
 def _unit_result(runner: CliRunner, sample: str) -> dict[str, Any]:
-    result = runner.invoke(main, ["evaluate", str(PACK / "samples" / sample), "-f", "json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)["units"][0]
+    return evaluate_unit(runner, PACK / "samples" / sample)
 
 
 @pytest.mark.parametrize(
@@ -66,10 +61,6 @@ def test_application_and_pass_thresholds() -> None:
     assert {g.label: g.min for g in meta.grades}["达到申报线"] == 90
     assert "90" in meta.meta["申报门槛"]
 
-
-def test_generated_table_is_current() -> None:
-    expected = (ROOT / "docs" / "packs" / "wmcz.md").read_text(encoding="utf-8")
-    assert render_pack_doc(load_pack_or_raise(PACK)) == expected, "重新运行 civic rules doc wmcz -o docs/packs/wmcz.md"
 
 
 def test_village_codes_end_in_committee_part() -> None:

@@ -3,24 +3,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from evaluator.docgen import render_pack_doc
 from evaluator.loader import load_pack_or_raise
-from tests.conftest import ROOT, RULES
+from tests.conftest import RULES, evaluate_unit
 
 PACK = RULES / "wmdw-dt"
 
 
 def _unit_result(runner: CliRunner, sample: str) -> dict[str, Any]:
-    result = runner.invoke(main, ["evaluate", str(PACK / "samples" / sample), "-f", "json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)["units"][0]
+    return evaluate_unit(runner, PACK / "samples" / sample)
 
 
 def _node(unit: dict[str, Any], code: str) -> tuple[float, float]:
@@ -66,7 +61,3 @@ def test_structure_matches_the_dynamic_system() -> None:
     assert len(vetoes) == 10
     assert [r.id for r in vetoes if r.rule.status != "stable"] == ["DWDT-V-04"]  # 计划生育条款不再执行
 
-
-def test_generated_table_is_current() -> None:
-    expected = (ROOT / "docs" / "packs" / "wmdw-dt.md").read_text(encoding="utf-8")
-    assert render_pack_doc(load_pack_or_raise(PACK)) == expected, "重新运行 civic rules doc wmdw-dt -o docs/packs/wmdw-dt.md"

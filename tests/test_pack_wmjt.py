@@ -3,25 +3,20 @@ already-honoured rule of SRC-FAM3, sample families end to end and the generated 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from cli import main
-from evaluator.docgen import render_pack_doc
 from evaluator.loader import load_pack_or_raise
 from schemas.rule import Veto
-from tests.conftest import ROOT, RULES
+from tests.conftest import RULES, evaluate_unit
 
 PACK = RULES / "wmjt"
 
 
 def _unit_result(runner: CliRunner, sample: str) -> dict[str, Any]:
-    result = runner.invoke(main, ["evaluate", str(PACK / "samples" / sample), "-f", "json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)["units"][0]
+    return evaluate_unit(runner, PACK / "samples" / sample)
 
 
 @pytest.mark.parametrize(
@@ -57,7 +52,3 @@ def test_hundred_point_structure_and_exclusions() -> None:
     assert "已获同级文明家庭称号" in kinds
     assert pack.meta.unit_types == ["家庭"]
 
-
-def test_generated_table_is_current() -> None:
-    expected = (ROOT / "docs" / "packs" / "wmjt.md").read_text(encoding="utf-8")
-    assert render_pack_doc(load_pack_or_raise(PACK)) == expected, "重新运行 civic rules doc wmjt -o docs/packs/wmjt.md"
