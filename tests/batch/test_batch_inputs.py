@@ -95,14 +95,14 @@ def test_bad_cells_reject_only_their_unit(tmp_path: Path, wmdw: Any) -> None:
     assert [i.unit is not None for i in items] == [False, False, False, True]
 
 
-def test_hidden_and_unknown_sheets_are_ignored_with_a_warning(tmp_path: Path, wmdw: Any) -> None:
+def test_hidden_known_sheet_is_read_and_unknown_sheet_ignored_with_warnings(tmp_path: Path, wmdw: Any) -> None:
     path, wb = _workbook(tmp_path, wmdw, 2)
     wb["事件"].sheet_state = "hidden"
     wb.create_sheet("备注")["A1"] = "内部说明"
     wb.save(path)
     items, sink = _load(path, wmdw)
     warnings = [d.message for d in sink.warnings]
-    assert "工作表「事件」是隐藏的，已忽略" in warnings and "未知的工作表「备注」，已忽略" in warnings
+    assert "工作表「事件」是隐藏的，仍照常读取其中的数据" in warnings and "未知的工作表「备注」，已忽略" in warnings
     assert not sink.errors and len(_units(items)) == 2
 
 
