@@ -56,6 +56,12 @@ def write_report(rows: list[dict[str, Any]], pack: str, command: str, cpu: str, 
             vs_dur = f"{d['units_s'] / dur['units_s']:.0f}×" if dur and dur["units_s"] else "–"
             eval_s = row.get("eval_seconds")
             notes = []
+            if row.get("carried_over"):
+                notes.append("沿用上次会话的测量（本次未重测）")
+            if row.get("load"):
+                notes.append(f"测量时负载 {row['load'][0]}→{row['load'][1]}")
+            if row.get("cpu_seconds"):
+                notes.append(f"CPU 时间：全过程 {row['cpu_seconds']} 秒、评测步骤 {row.get('eval_cpu_seconds')} 秒（两核空闲且完全并行时墙钟约为其一半，为估计）")
             if d["sampled"]:
                 notes.append(f"抽样 {row['units']:,} 个，{n:,} 个的用时为外推")
             if name == "spark":

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -72,6 +73,7 @@ def register(group: click.Group) -> None:
 
         buffer = io.BytesIO()
         if output.suffix.lower() == ".csv":
+            _refuse_lists_in_csv(table, output)
             pacsv.write_csv(table, buffer)
         else:
             pq.write_table(table, buffer)
@@ -121,3 +123,15 @@ def _run_spark(pack: object, source: Path, output: Path, master: str | None) -> 
     from evaluator.sqlc.spark import score_flat_spark
 
     return score_flat_spark(pack, source, output, master)
+
+
+def _refuse_lists_in_csv(table: Any, output: Path) -> None:
+    """CSV has no list cells: say which columns need Parquet instead of failing inside pyarrow (was E500)."""
+    import pyarrow as pa
+
+    from evaluator.errors import usage_error
+
+    lists = [f.name for f in table.schema if pa.types.is_list(f.type)]
+    if lists:
+        raise usage_error("U051", f"平铺表含列表字段 {'、'.join(lists)}，CSV 无法表示（输出文件：{output}）",
+                          hint="改为输出 .parquet，例如 -o 平铺表.parquet")

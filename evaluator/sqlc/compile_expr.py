@@ -22,9 +22,11 @@ from evaluator.sqlc.sql import (
     and_,
     case,
     col,
+    dtype,
     greatest,
     least,
     not_,
+    null_free,
     num,
     or_,
     paren,
@@ -58,10 +60,27 @@ class Ctx:
 
 
 def seq(first: T, second: T, val: exp.Expression, extra_err: exp.Expression = FALSE) -> T:
-    """``first`` then ``second`` evaluated in order; ``extra_err`` applies when both succeeded."""
+    """``first`` then ``second`` evaluated in order; ``extra_err`` applies when both succeeded.
+
+    When ``first``'s flags are never NULL (the usual case: IS NULL tests), ``first.ok AND x`` inside
+    ``first.miss OR …`` reduces to ``NOT first.err AND x`` (and to ``NOT first.miss AND x`` after
+    ``first.err OR …``) — exactly, in three-valued logic — which keeps nested arithmetic from repeating
+    every earlier operand's flags."""
+    if null_free(first.miss) and null_free(first.err):
+        miss = or_(first.miss, and_(not_(first.err), second.miss))
+        err = or_(first.err, and_(not_(first.miss), second.err), and_(not_(first.miss), second.ok, extra_err))
+        return T(val, miss, err)
     miss = or_(first.miss, and_(first.ok, second.miss))
     err = or_(first.err, and_(first.ok, second.err), and_(first.ok, second.ok, extra_err))
     return T(val, miss, err)
+
+
+def is_zero(value: exp.Expression) -> exp.Expression:
+    """``value = 0``, decided here when ``value`` is a numeric constant (a division by a constant then needs no
+    per-row test, and the flags that would carry it fold away)."""
+    if isinstance(value, exp.Cast) and isinstance(value.this, exp.Literal) and not value.this.is_string:
+        return TRUE if Decimal(value.this.this) == 0 else FALSE
+    return exp.EQ(this=paren(value), expression=num(0))
 
 
 def _magnitude_guard(value: exp.Expression) -> exp.Expression:
@@ -131,14 +150,14 @@ class Compiler:
             build = exp.Add if node.op == "+" else exp.Sub
             return seq(left, right, build(this=paren(left.val), expression=paren(right.val)))
         if node.op == "*":
-            product = exp.Mul(this=exp.Cast(this=paren(left.val), to=exp.DataType.build("DOUBLE")),
-                              expression=exp.Cast(this=paren(right.val), to=exp.DataType.build("DOUBLE")))
+            product = exp.Mul(this=exp.Cast(this=paren(left.val), to=dtype("DOUBLE")),
+                              expression=exp.Cast(this=paren(right.val), to=dtype("DOUBLE")))
             too_big = exp.GT(this=exp.Abs(this=product), expression=exp.Literal.number("1000000000000000"))
-            cleaned = exp.Cast(this=exp.Round(this=product, decimals=exp.Literal.number(9)), to=exp.DataType.build("DECIMAL(38,10)"))
+            cleaned = exp.Cast(this=exp.Round(this=product, decimals=exp.Literal.number(9)), to=dtype("DECIMAL(38,10)"))
             return seq(left, right, case((too_big, exp.Null()), default=cleaned), too_big)
-        zero = exp.EQ(this=paren(right.val), expression=num(0))
+        zero = is_zero(right.val)
         safe = exp.Div(this=paren(left.val), expression=exp.Nullif(this=paren(right.val), expression=num(0)))
-        value = exp.Cast(this=exp.Round(this=safe, decimals=exp.Literal.number(9)), to=exp.DataType.build("DECIMAL(38,10)"))
+        value = exp.Cast(this=exp.Round(this=safe, decimals=exp.Literal.number(9)), to=dtype("DECIMAL(38,10)"))
         return seq(left, right, value, zero)
 
     def _compare(self, node: Compare) -> T:
@@ -200,8 +219,8 @@ class Compiler:
         top, bottom = self.compile(node.args[0]), self.compile(node.args[1])
         safe = exp.Div(this=paren(top.val), expression=exp.Nullif(this=paren(bottom.val), expression=num(0)))
         value = exp.Cast(this=exp.Round(this=exp.Mul(this=paren(safe), expression=num(100)), decimals=exp.Literal.number(9)),
-                         to=exp.DataType.build("DECIMAL(38,10)"))
-        return seq(top, bottom, value, exp.EQ(this=paren(bottom.val), expression=num(0)))
+                         to=dtype("DECIMAL(38,10)"))
+        return seq(top, bottom, value, is_zero(bottom.val))
 
     def _extreme(self, node: Call, build: Callable[..., exp.Expression]) -> T:
         if any(isinstance(a, Name) and self.ctx.scope.names.get(a.parts[0]) and self.ctx.scope.names[a.parts[0]].type == "list" for a in node.args):
@@ -235,7 +254,7 @@ class Compiler:
     @staticmethod
     def _count_where(listed: T, var: exp.Expression, condition: exp.Expression) -> exp.Expression:
         lam = exp.Lambda(this=condition, expressions=[var])
-        return exp.Cast(this=exp.ArraySize(this=exp.ArrayFilter(this=listed.val, expression=lam)), to=exp.DataType.build("DECIMAL(38,10)"))
+        return exp.Cast(this=exp.ArraySize(this=exp.ArrayFilter(this=listed.val, expression=lam)), to=dtype("DECIMAL(38,10)"))
 
     def _any_item(self, listed: T, var: exp.Expression, condition: exp.Expression) -> exp.Expression:
         return exp.GT(this=self._count_where(listed, var, condition), expression=num(0))
@@ -251,7 +270,7 @@ class Compiler:
     def fn_count(self, node: Call) -> T:
         if len(node.args) == 1:
             listed = self.compile(node.args[0])
-            return T(exp.Cast(this=exp.ArraySize(this=listed.val), to=exp.DataType.build("DECIMAL(38,10)")), listed.miss, listed.err)
+            return T(exp.Cast(this=exp.ArraySize(this=listed.val), to=dtype("DECIMAL(38,10)")), listed.miss, listed.err)
         listed, var, inner = self._per_item(node.args[0], node.args[1])
         miss, err = self._aggregate_flags(listed, var, inner)
         return T(self._count_where(listed, var, exp.Coalesce(this=paren(inner.val), expressions=[FALSE])), miss, err)
@@ -287,12 +306,12 @@ class Compiler:
         places = int(self._months(node.args[1])) if len(node.args) > 1 else 0
         if not 0 <= places <= 6:
             raise Unsupported("round 的位数超出 0–6")
-        value = exp.Round(this=exp.Cast(this=paren(inner.val), to=exp.DataType.build("DECIMAL(38,10)")), decimals=exp.Literal.number(places))
-        return T(exp.Cast(this=value, to=exp.DataType.build("DECIMAL(38,10)")), inner.miss, inner.err)
+        value = exp.Round(this=exp.Cast(this=paren(inner.val), to=dtype("DECIMAL(38,10)")), decimals=exp.Literal.number(places))
+        return T(exp.Cast(this=value, to=dtype("DECIMAL(38,10)")), inner.miss, inner.err)
 
     def fn_year(self, node: Call) -> T:
         inner = self.compile(node.args[0])
-        return T(exp.Cast(this=exp.Year(this=inner.val), to=exp.DataType.build("DECIMAL(38,10)")), inner.miss, inner.err)
+        return T(exp.Cast(this=exp.Year(this=inner.val), to=dtype("DECIMAL(38,10)")), inner.miss, inner.err)
 
     def fn_inspected(self, node: Call) -> T:
         return T(self.ctx.need("pt_n", self._literal(node.args[0])))
@@ -319,7 +338,7 @@ class Compiler:
         sample, yes = self.ctx.need("sv_n", topic), self.ctx.need("sv_y", topic)
         missing = or_(exp.Is(this=sample, expression=exp.Null()), exp.EQ(this=sample, expression=num(0)))
         rate = exp.Cast(this=exp.Round(this=exp.Mul(this=paren(exp.Div(this=yes, expression=exp.Nullif(this=sample, expression=num(0)))), expression=num(100)),
-                                       decimals=exp.Literal.number(9)), to=exp.DataType.build("DECIMAL(38,10)"))
+                                       decimals=exp.Literal.number(9)), to=dtype("DECIMAL(38,10)"))
         return T(rate, missing)
 
 

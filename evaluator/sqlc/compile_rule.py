@@ -21,6 +21,7 @@ from evaluator.sqlc.sql import (
     Unsupported,
     and_,
     case,
+    dtype,
     greatest,
     least,
     not_,
@@ -155,7 +156,7 @@ def _deduction(g: Deduction, env: RuleEnv, path: str) -> G:
 
 def _fraction(value: exp.Expression, zero: Decimal, full: Decimal) -> exp.Expression:
     ratio = exp.Div(this=paren(exp.Sub(this=paren(value), expression=num(zero))), expression=num(full - zero))
-    cleaned = exp.Cast(this=exp.Round(this=ratio, decimals=exp.Literal.number(9)), to=exp.DataType.build("DECIMAL(38,10)"))
+    cleaned = exp.Cast(this=exp.Round(this=ratio, decimals=exp.Literal.number(9)), to=dtype("DECIMAL(38,10)"))
     return greatest(num(0), least(num(1), cleaned))
 
 
@@ -227,12 +228,16 @@ class CompiledSQL:
     def clamp(self, earned: exp.Expression) -> exp.Expression:
         """Earned points within [0, max]; DECIMAL(18,10) (64-bit in DuckDB) as max ≤ 1000 — rounding a
         128-bit DECIMAL(38,10) doubled the cost of the whole query."""
-        return exp.Cast(this=greatest(num(0), least(num(self.max_points), earned)), to=exp.DataType.build(NARROW))
+        return exp.Cast(this=greatest(num(0), least(num(self.max_points), earned)), to=dtype(NARROW))
 
-    def outcome_of(self, status: exp.Expression, clamped: exp.Expression) -> exp.Expression:
-        graded = case((exp.EQ(this=clamped, expression=num(self.max_points)), exp.Literal.string("pass")),
-                      (exp.EQ(this=clamped, expression=num(0)), exp.Literal.string("fail")),
-                      default=exp.Literal.string("partial"))
+    def outcome_of(self, status: exp.Expression, clamped: exp.Expression,
+                   literal: Callable[[str], exp.Expression] = exp.Literal.string) -> exp.Expression:
+        """pass / fail / partial from the clamped value unless ``status`` decided already. The constants have the
+        clamped value's 64-bit type (a DECIMAL(38,10) constant would widen every comparison to 128 bits);
+        ``literal`` builds the outcome value (text, or DuckDB's one-byte ENUM)."""
+        graded = case((exp.EQ(this=clamped, expression=num(self.max_points, NARROW)), literal("pass")),
+                      (exp.EQ(this=clamped, expression=num(0, NARROW)), literal("fail")),
+                      default=literal("partial"))
         return exp.Coalesce(this=status, expressions=[graded]) if not isinstance(status, exp.Null) else graded
 
     def points_of(self, clamped: exp.Expression) -> exp.Expression:

@@ -6,6 +6,7 @@ unit × rule table). This is the path for hundreds of thousands to millions of u
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -58,12 +59,30 @@ def _typed_view(con: Any, plan_: FlatPlan, path: Path) -> None:
     if missing:
         raise UnitDataError([Diagnostic("D330", f"平铺表缺少列：{'、'.join(missing[:20])}{' 等' if len(missing) > 20 else ''}（共 {len(missing)} 列）",
                                         Location(str(path)), hint="用 civic flatten 生成平铺表，或按 civic sql --columns 列出的列名准备数据")])
+    raw_types = {row[0]: row[1] for row in con.execute("DESCRIBE raw_units").fetchall()}
     casts = []
     for field in schema:
         name = field.name.replace('"', '""')
-        duck_type = sql_type(field.type)
+        duck_type = _cast_type(field.type, raw_types.get(field.name, ""))
         casts.append(f'CAST("{name}" AS {duck_type}) AS "{name}"' if duck_type else f'"{name}"')
     con.execute(f"CREATE VIEW units AS SELECT {', '.join(casts)} FROM raw_units")
+
+
+def _cast_type(arrow_type: Any, raw_type: str) -> str | None:
+    """The cast a flat column needs, or None. A DECIMAL input with at most 10 places is taken as it is (exact
+    whatever its width; casting a 128-bit DECIMAL to a narrower one costs more than it saves); text (CSV) is
+    read as DECIMAL(38,10) so a stray fraction in a count is kept, not rounded; anything else gets the
+    layout's type."""
+    import pyarrow as pa
+
+    if pa.types.is_decimal(arrow_type):
+        match = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", raw_type.replace(" ", ""))
+        if match and int(match.group(2)) <= 10:
+            return None
+        if raw_type == "VARCHAR":
+            return "DECIMAL(38,10)"
+        return f"DECIMAL({arrow_type.precision},{arrow_type.scale})"
+    return sql_type(arrow_type)
 
 
 def sql_type(arrow_type: Any, string: str = "VARCHAR") -> str | None:
@@ -99,6 +118,18 @@ def missing_columns_error(missing: list[str], path: Path) -> UnitDataError:
                                     Location(str(path)), hint="用 civic flatten 生成平铺表，或按 civic sql --columns 列出的列名准备数据")])
 
 
+def write_results(con: Any, plan_: FlatPlan, pack: CompiledPack, work: Path) -> None:
+    """Evaluate every rule once into a wide in-memory table (one row per unit, a one-byte outcome and a 32-bit
+    earned column per rule), then write the long table and the summary from it: the summary's sums come from
+    the wide columns instead of re-reading the unit × rule rows."""
+    con.execute(f"CREATE TEMP TABLE finished AS {plan_.pack_sql.wide_sql('units')}")
+    rules_file, summary_file = work / "rule_results.parquet", work / "unit_summary.parquet"
+    con.execute(f"COPY ({plan_.pack_sql.long_from_finished_sql()}) TO '{rules_file}' (FORMAT PARQUET, COMPRESSION ZSTD)")
+    summary = summary_sql(pack, set(plan_.needs), wide_table="finished")
+    con.execute(f"COPY ({summary}) TO '{summary_file}' (FORMAT PARQUET, COMPRESSION ZSTD)")
+    con.execute("DROP TABLE finished")
+
+
 def score_flat(pack: CompiledPack, source: Path, out_dir: Path, threads: int | None = None, memory_limit: str | None = None) -> dict[str, Any]:
     """Run the whole pack over ``source`` with DuckDB; write both Parquet files atomically into ``out_dir``."""
     import duckdb
@@ -108,18 +139,15 @@ def score_flat(pack: CompiledPack, source: Path, out_dir: Path, threads: int | N
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would interleave with the CLI's messages
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
             con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute(f"SET temp_directory = '{work / 'spill'}'")
         _typed_view(con, plan_, source)
-        rules_file = work / "rule_results.parquet"
-        con.execute(f"COPY ({plan_.pack_sql.sql('duckdb')}) TO '{rules_file}' (FORMAT PARQUET, COMPRESSION ZSTD)")
-        con.execute(f"CREATE VIEW long AS SELECT * FROM read_parquet('{rules_file}')")
-        summary_file = work / "unit_summary.parquet"
-        con.execute(f"COPY ({plan_.summary}) TO '{summary_file}' (FORMAT PARQUET, COMPRESSION ZSTD)")
-        units = con.execute(f"SELECT COUNT(*) FROM read_parquet('{summary_file}')").fetchone()[0]  # type: ignore[index]
+        write_results(con, plan_, pack, work)
+        units = con.execute(f"SELECT COUNT(*) FROM read_parquet('{work / 'unit_summary.parquet'}')").fetchone()[0]  # type: ignore[index]
         con.close()
         shutil.rmtree(work / "spill", ignore_errors=True)
         publish(work, out_dir)

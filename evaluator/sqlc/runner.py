@@ -24,10 +24,32 @@ from sqlglot import exp
 from evaluator.compiled import CompiledPack
 from evaluator.sqlc.compile_rule import CompiledSQL, compile_rule_sql
 from evaluator.sqlc.flat import Need
-from evaluator.sqlc.sql import Unsupported, case, col, num
+from evaluator.sqlc.sql import Unsupported, case, col, dtype, num
 
 GRADED = ("pass", "partial", "fail")
 EARNED_TYPE = "DECIMAL(9,2)"
+OUTCOMES = ("error", "fail", "manual_pending", "missing", "not_applicable", "partial", "pass")  # sorted: ENUM order = text order
+
+
+def enum_type(values: list[str] | tuple[str, ...]) -> exp.DataType:
+    return exp.DataType(this=exp.DataType.Type.ENUM, expressions=[exp.Literal.string(v) for v in values])
+
+
+def outcome_literal(name: str) -> exp.Expression:
+    """An outcome as DuckDB's ENUM constant (folded once by DuckDB; one byte per cell instead of a string)."""
+    return exp.Cast(this=exp.Literal.string(name), to=enum_type(OUTCOMES))
+
+
+def typed_status(status: exp.Expression) -> exp.Expression:
+    """The status CASE with its outcome values (never its conditions) as ENUM constants."""
+    if isinstance(status, exp.Literal) and status.is_string:
+        return outcome_literal(status.this)
+    if isinstance(status, exp.Case):
+        for branch in status.args.get("ifs") or []:
+            branch.set("true", typed_status(branch.args["true"]))
+        if status.args.get("default") is not None:
+            status.set("default", typed_status(status.args["default"]))
+    return status
 
 
 @dataclass
@@ -37,7 +59,10 @@ class PackSQL:
     needs: list[Need]
     fallback: dict[str, str] = field(default_factory=dict)  # rule id → why it could not be compiled
 
-    def _stages(self, table: str) -> tuple[exp.Select, exp.Select, exp.Select]:
+    def _stages(self, table: str, dialect: str = "") -> tuple[exp.Select, exp.Select, exp.Select]:
+        """The graded → scored → finished selects. For DuckDB outcomes are a one-byte ENUM (``outcome_type``)
+        rather than text: cheaper to compute, unpivot and write; other dialects keep text."""
+        literal = outcome_literal if dialect == "duckdb" else exp.Literal.string
         graded_cols: list[Any] = [col("unit_id")]
         scored_cols: list[Any] = [col("unit_id")]
         finished_cols: list[Any] = [col("unit_id")]
@@ -45,19 +70,24 @@ class PackSQL:
             rid = rule.rule_id
             has_status = not isinstance(rule.status, exp.Null)
             if has_status:
-                graded_cols.append(exp.alias_(rule.status, f"s:{rid}", quoted=True))
+                status_expr = typed_status(rule.status.copy()) if dialect == "duckdb" else rule.status
+                graded_cols.append(exp.alias_(status_expr, f"s:{rid}", quoted=True))
                 scored_cols.append(col(f"s:{rid}"))
             graded_cols.append(exp.alias_(rule.earned, f"g:{rid}", quoted=True))
             scored_cols.append(exp.alias_(rule.clamp(col(f"g:{rid}")), f"c:{rid}", quoted=True))
             status = col(f"s:{rid}") if has_status else exp.Null()
             clamped = col(f"c:{rid}")
             points = rule.points_of(clamped)
-            earned = case((exp.Is(this=status, expression=exp.Null()), points), default=num(0)) if has_status else points
-            earned = exp.Cast(this=earned, to=exp.DataType.build(EARNED_TYPE))  # ≤ 1000.00: 32-bit, cheap to write
-            finished_cols.append(exp.alias_(rule.outcome_of(status, clamped), f"o:{rid}", quoted=True))
+            earned = case((exp.Is(this=status, expression=exp.Null()), points), default=num(0, EARNED_TYPE)) if has_status else points
+            earned = exp.Cast(this=earned, to=dtype(EARNED_TYPE))  # ≤ 1000.00: 32-bit, cheap to write
+            finished_cols.append(exp.alias_(rule.outcome_of(status, clamped, literal), f"o:{rid}", quoted=True))
             finished_cols.append(exp.alias_(earned, f"p:{rid}", quoted=True))
-        graded = exp.select(*graded_cols).from_(exp.to_table(table))
-        return graded, exp.select(*scored_cols).from_("graded"), exp.select(*finished_cols).from_("scored")
+        graded = exp.select(*graded_cols, copy=False).from_(exp.to_table(table), copy=False)
+        return graded, exp.select(*scored_cols, copy=False).from_("graded", copy=False), exp.select(*finished_cols, copy=False).from_("scored", copy=False)
+
+    def rule_type(self) -> exp.DataType:
+        """DuckDB ENUM of the rule ids (sorted, so ENUM order is text order): a readable, one-byte rule column."""
+        return enum_type(sorted(r.rule_id for r in self.rules))
 
     def _triples(self) -> list[tuple[exp.Expression, exp.Expression, exp.Expression]]:
         return [(exp.Literal.string(r.rule_id), col(f"o:{r.rule_id}"), col(f"p:{r.rule_id}")) for r in self.rules]
@@ -66,12 +96,15 @@ class PackSQL:
         """The long table from ``finished``: one pass that turns the rule columns into rows."""
         names = ("rule_id", "outcome", "earned")
         if dialect == "duckdb":
-            structs = [exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(k), expression=v) for k, v in zip(names, t, strict=True)])
-                       for t in self._triples()]
-            unnest = exp.Unnest(expressions=[exp.Array(expressions=structs)])
-            inner = exp.select(col("unit_id"), exp.alias_(unnest, "r")).from_("finished")
-            return exp.select(col("unit_id"), *[exp.Dot(this=exp.column("r"), expression=exp.to_identifier(k)).as_(k) for k in names]).from_(
-                exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("u"))))
+            # three lists unnested side by side (faster than one list of structs); the rule ids are a constant
+            # list cast once to the rule ENUM, so the long table's rule_id and outcome are one byte each
+            ids = exp.Array(expressions=[exp.Literal.string(r.rule_id) for r in self.rules])
+            array_of_rules = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[self.rule_type()], nested=True)
+            unnests = [exp.Cast(this=ids, to=array_of_rules),
+                       exp.Array(expressions=[col(f"o:{r.rule_id}") for r in self.rules]),
+                       exp.Array(expressions=[col(f"p:{r.rule_id}") for r in self.rules])]
+            return exp.select(col("unit_id"), *[exp.alias_(exp.Unnest(expressions=[u]), k, copy=False) for u, k in zip(unnests, names, strict=True)],
+                              copy=False).from_("finished", copy=False)
         if dialect == "spark":
             args: list[exp.Expression] = [exp.Literal.number(len(self.rules))]
             for triple in self._triples():
@@ -86,12 +119,22 @@ class PackSQL:
         return exp.select("*").from_(exp.Subquery(this=union, alias="long"))
 
     def query(self, table: str = "units", dialect: str = "duckdb") -> Any:
-        graded, scored, finished = self._stages(table)
+        graded, scored, finished = self._stages(table, dialect)
         long = self._unpivot(dialect)
-        return long.with_("graded", as_=graded).with_("scored", as_=scored).with_("finished", as_=finished)
+        return long.with_("graded", as_=graded, copy=False).with_("scored", as_=scored, copy=False).with_("finished", as_=finished, copy=False)
+
+    def wide_sql(self, table: str = "units", dialect: str = "duckdb") -> str:
+        """The ``finished`` stage as a query: one row per unit, columns "o:R" (outcome) and "p:R" (earned)."""
+        graded, scored, finished = self._stages(table, dialect)
+        query = finished.with_("graded", as_=graded, copy=False).with_("scored", as_=scored, copy=False)
+        return query.sql(dialect=dialect, copy=False)
+
+    def long_from_finished_sql(self, dialect: str = "duckdb") -> str:
+        """The long unit × rule rows from a table named ``finished`` holding ``wide_sql``'s result."""
+        return self._unpivot(dialect).sql(dialect=dialect, copy=False)
 
     def sql(self, dialect: str = "duckdb", table: str = "units") -> str:
-        return self.query(table, dialect).sql(dialect=dialect)
+        return self.query(table, dialect).sql(dialect=dialect, copy=False)  # the tree is built afresh for this call
 
 
 def compile_pack_sql(pack: CompiledPack) -> PackSQL:

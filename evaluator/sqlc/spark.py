@@ -28,6 +28,7 @@ from typing import Any
 from sqlglot import exp
 
 from evaluator.sqlc.runner import PackSQL
+from evaluator.sqlc.sql import dtype
 
 DEFAULT_MASTER = "local[2]"
 MASTER_ENV = "CIVIC_SPARK_MASTER"
@@ -110,7 +111,7 @@ def _narrow(e: exp.Expression, to: str) -> exp.Expression:
     inner = e.copy()
     if not isinstance(inner, exp.Cast | exp.Column | exp.Paren):
         inner = exp.Paren(this=inner)
-    return exp.Cast(this=inner, to=exp.DataType.build(to))
+    return exp.Cast(this=inner, to=dtype(to))
 
 
 def spark_arithmetic(tree: exp.Expression) -> exp.Expression:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlglot import exp
 
@@ -22,8 +23,32 @@ def is_false(e: exp.Expression) -> bool:
     return isinstance(e, exp.Boolean) and e.this is False
 
 
+def _distinct(items: list[exp.Expression]) -> list[exp.Expression]:
+    """Drop repeated operands (``x OR x`` is ``x`` in SQL's three-valued logic too): a checklist whose items
+    read the same list repeated that list's missing-test once per item."""
+    if len(items) < 2:
+        return items
+    kept: list[exp.Expression] = []
+    for item in items:
+        if not any(item is k or item == k for k in kept):  # sqlglot compares trees structurally
+            kept.append(item)
+    return kept
+
+
+def null_free(e: exp.Expression) -> bool:
+    """True when ``e`` is never NULL (IS NULL tests, TRUE/FALSE, and NOT/AND/OR of those), so the usual
+    two-valued simplifications are exact for it."""
+    if isinstance(e, exp.Boolean | exp.Is):
+        return True
+    if isinstance(e, exp.Not | exp.Paren):
+        return null_free(e.this)
+    if isinstance(e, exp.And | exp.Or):
+        return null_free(e.this) and null_free(e.expression)
+    return False
+
+
 def or_(*items: exp.Expression) -> exp.Expression:
-    kept = [i for i in items if not is_false(i)]
+    kept = _distinct([i for i in items if not is_false(i)])
     if any(is_true(i) for i in kept):
         return TRUE
     if not kept:
@@ -35,7 +60,7 @@ def or_(*items: exp.Expression) -> exp.Expression:
 
 
 def and_(*items: exp.Expression) -> exp.Expression:
-    kept = [i for i in items if not is_true(i)]
+    kept = _distinct([i for i in items if not is_true(i)])
     if any(is_false(i) for i in kept):
         return FALSE
     if not kept:
@@ -62,10 +87,21 @@ def paren(e: exp.Expression) -> exp.Expression:
     return exp.Paren(this=e)
 
 
-def num(value: Decimal | float | int) -> exp.Expression:
+@lru_cache(maxsize=64)
+def _parsed_type(text: str) -> exp.DataType:
+    return exp.DataType.build(text)
+
+
+def dtype(text: str) -> exp.DataType:
+    """``exp.DataType.build(text)`` parsed once per type name: parsing it for every literal and cast was a
+    third of the compile time of a large pack. Each use gets its own copy (sqlglot nodes have one parent)."""
+    return _parsed_type(text).copy()
+
+
+def num(value: Decimal | float | int, type_: str = "DECIMAL(38,10)") -> exp.Expression:
     """A numeric literal typed as DECIMAL so arithmetic stays exact like the reference (``Decimal``)."""
     text = format(Decimal(str(value)).normalize(), "f")
-    return exp.Cast(this=exp.Literal.number(text), to=exp.DataType.build("DECIMAL(38,10)"))
+    return exp.Cast(this=exp.Literal.number(text), to=dtype(type_))
 
 
 def col(name: str) -> exp.Expression:
@@ -81,9 +117,9 @@ def case(*whens: tuple[exp.Expression, exp.Expression], default: exp.Expression)
     node = exp.Case()
     for cond, value in live:
         if is_true(cond):
-            return node.else_(value)
-        node = node.when(cond, value)
-    return node.else_(default)
+            return node.else_(value, copy=False)
+        node = node.when(cond, value, copy=False)
+    return node.else_(default, copy=False)
 
 
 def round_decimal(e: exp.Expression, places: int, cleaned_type: str = "DECIMAL(38,9)") -> exp.Expression:
@@ -92,7 +128,7 @@ def round_decimal(e: exp.Expression, places: int, cleaned_type: str = "DECIMAL(3
     Division yields DOUBLE in DuckDB, so values are first rounded to 9 places and cast back to DECIMAL; this
     removes binary noise (40.00000000000001) before the official 2-decimal rounding.
     """
-    cleaned = exp.Cast(this=exp.Round(this=e, decimals=exp.Literal.number(9)), to=exp.DataType.build(cleaned_type))
+    cleaned = exp.Cast(this=exp.Round(this=e, decimals=exp.Literal.number(9)), to=dtype(cleaned_type))
     return exp.Round(this=cleaned, decimals=exp.Literal.number(places))
 
 
