@@ -252,18 +252,19 @@ def _check_vocab(pack: CompiledPack, unit: Unit, where: Any, sink: DiagnosticSin
 
 
 def _check_problem_types(pack: CompiledPack, unit: Unit, where: Any, sink: DiagnosticSink) -> None:
-    """Warn about a problem type no rule counts at its point type: a typo there would silently lose a deduction."""
+    """Warn about a problem type that looks like a typo of one the rules count at that point type ('积水 容器' for
+    '积水容器'): such a typo would silently lose a deduction. A type unlike any counted one is a problem the pack simply
+    does not score there, and stays quiet."""
     counted = counted_problem_types(pack)
     for index, record in enumerate(unit.inspections):
         allowed = counted.get(record.point_type)
         if allowed is None:  # no rule counts problems by type here, or one counts every type
             continue
         for number, problem in enumerate(record.problems):
-            if problem.type not in allowed:
-                close = difflib.get_close_matches(problem.type, sorted(allowed), n=1, cutoff=0.4)
-                sink.warning("D215", f"点位“{record.point}”的问题类型 '{problem.type}' 不被任何条款计入（{record.point_type}）",
-                             where("inspections", index, "problems", number, "type"),
-                             f"是否想写 '{close[0]}'？" if close else f"本测评体系在{record.point_type}计入的问题类型：{'、'.join(sorted(allowed))}")
+            close = [] if problem.type in allowed else difflib.get_close_matches(problem.type, sorted(allowed), n=1, cutoff=0.6)
+            if close:
+                sink.warning("D215", f"点位“{record.point}”的问题类型 '{problem.type}' 不被任何条款计入（{record.point_type}），疑似笔误",
+                             where("inspections", index, "problems", number, "type"), f"是否想写 '{close[0]}'？")
 
 
 def escapes_folder(reference: str) -> bool:

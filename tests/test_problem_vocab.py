@@ -32,9 +32,18 @@ def test_typo_in_problem_type_is_a_located_warning(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "积水 容器" in row)
     assert "warning[D215]: 点位“" in result.output
-    assert "的问题类型 '积水 容器' 不被任何条款计入（公共区域）" in result.output
+    assert "的问题类型 '积水 容器' 不被任何条款计入（公共区域），疑似笔误" in result.output
     assert f"weak.yaml:{line}:" in result.output
     assert "是否想写 '积水容器'？" in result.output
+
+
+def test_problem_unlike_any_counted_type_is_not_flagged(tmp_path: Path) -> None:
+    """A different kind of problem (not a near-miss of a counted type) is simply not scored there: no warning."""
+    text = WEAK.read_text(encoding="utf-8").replace("{type: 积水容器, count: 2}", "{type: 消防通道堵塞, count: 2}")
+    unit = tmp_path / "weak.yaml"
+    unit.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["evaluate", str(unit), "-f", "json", "-o", str(tmp_path / "out.json")])
+    assert result.exit_code == 0 and "D215" not in result.output, result.output
 
 
 def test_shipped_samples_have_no_uncounted_problem_types() -> None:
