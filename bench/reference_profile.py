@@ -11,7 +11,15 @@ JSON of every result is printed so a before/after run proves the output did not 
     python bench/reference_profile.py --startup 10      # wall time of `civic evaluate` on one unit, 10 runs
 
 Machine noise matters (other processes share the cores): the load average is printed with every run, and
-times are given both as wall time and as this process's CPU time.
+times are given both as wall time and as this process's CPU time. On a busy 2-core machine even CPU time
+moves by ±30 %; for a before/after comparison that load cannot disturb, count instructions instead:
+``--plain N`` only evaluates (no timing, no digest), so the difference between two runs under callgrind is
+the cost of the extra units:
+
+    PY=$(python -c 'import sys; print(sys.executable)')
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null $PY bench/reference_profile.py --pack rules/wmcs -n 30 --plain 10
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null $PY bench/reference_profile.py --pack rules/wmcs -n 30 --plain 60
+    # (Ir of the second − Ir of the first) / 50 = instructions per unit
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import gc
 import hashlib
 import os
 import pstats
@@ -178,6 +187,17 @@ def profile_pyinstrument(pack: CompiledPack, units: list[Prepared]) -> None:
     print(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
+def plain(pack: CompiledPack, units: list[Prepared], count: int) -> None:
+    """Evaluate ``count`` units (cycling through ``units``) after a short warm-up, measuring nothing: for
+    instruction counts under ``valgrind --tool=callgrind``, which other processes cannot disturb."""
+    for item in units[:3]:
+        evaluate(pack, item.unit, item.values, as_of=item.as_of)
+    for index in range(count):
+        item = units[index % len(units)]
+        evaluate(pack, item.unit, item.values, as_of=item.as_of)
+    print(f"  evaluated {count} units (plain run)")
+
+
 def bench_pack(spec: str, args: argparse.Namespace) -> None:
     pack = load_pack_or_raise(spec, None)
     units = prepare(pack, args.n, args.source, args.seed)
@@ -188,7 +208,12 @@ def bench_pack(spec: str, args: argparse.Namespace) -> None:
     if args.profile == "pyinstrument":
         profile_pyinstrument(pack, units)
         return
+    if args.plain is not None:
+        plain(pack, units[: min(len(units), 30)], args.plain)
+        return
     run_all(pack, units[: min(len(units), 50)], with_digest=False)  # warm caches, as a long batch would be
+    if args.gc_freeze:
+        gc.freeze()  # the loaded pack and prepared units leave the collector's view, as a batch could arrange
     runs = [run_all(pack, units) for _ in range(args.repeat)]
     report(pack, units, min(runs, key=lambda t: t.total_cpu))
 
@@ -238,6 +263,10 @@ def main() -> None:
     parser.add_argument("--profile", choices=["cprofile", "pyinstrument"], help="profile instead of timing")
     parser.add_argument("--profile-out", type=Path, help="with --profile cprofile: also write the stats file")
     parser.add_argument("--top", type=int, default=25, help="rows of the profile to print")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.freeze() after preparing the units: full collections then skip the loaded data "
+                             "(about 10%% of evaluate() on wmcs); shows what a batch runner could gain")
+    parser.add_argument("--plain", type=int, metavar="N", help="only evaluate N units, no timing (for callgrind instruction counts)")
     parser.add_argument("--startup", type=int, metavar="RUNS", help="time RUNS whole `civic evaluate` processes instead")
     parser.add_argument("--startup-unit", default="rules/wmdw/samples/weak.yaml", help="unit file for --startup")
     args = parser.parse_args()

@@ -18,7 +18,8 @@ from evaluator.evalplan import PackPlan, RulePlan, pack_plan
 from evaluator.explain import fmt_number
 from evaluator.expr import Context, EvalError, MissingData
 from evaluator.expr.interp import months_before
-from evaluator.grading import Graded, GradeEnv, grade
+from evaluator.fastmodel import made
+from evaluator.grading import GRADERS, Graded, GradeEnv, evaluate_expr
 from evaluator.rollup import build_unit_result
 from schemas.result import Check, MissingItem, RuleResult, WaiverInfo
 from schemas.rule import EvidenceRequirement, Veto
@@ -75,16 +76,41 @@ def _unit_context(plan: PackPlan, unit: Unit, values: dict[str, Any], as_of: dt.
 
 
 def evidence_gaps(requirements: list[EvidenceRequirement], unit: Unit, as_of: dt.date, labels: dict[str, str]) -> list[MissingItem]:
+    return _evidence_gaps(requirements, unit, as_of, labels, {}) if requirements else []
+
+
+def _window(req: EvidenceRequirement, unit: Unit, as_of: dt.date, memo: dict[Any, Any]) -> tuple[dt.date, dt.date, str]:
+    """The requirement's date window and its text; the same few windows recur across a unit's rules."""
+    key = ("window", req.window.within, req.window.months)
+    found = memo.get(key)
+    if found is None:
+        if req.window.within == "period":
+            found = (unit.period.start, unit.period.end, f"{unit.period.start}至{unit.period.end}")
+        elif req.window.within == "months_before_as_of":
+            start = months_before(as_of, req.window.months or 12)
+            found = (start, as_of, f"{start}至{as_of}")
+        else:
+            found = (dt.date.min, dt.date.max, "不限日期")
+        memo[key] = found
+    return found
+
+
+def _of_kind(unit: Unit, kind: str, memo: dict[Any, Any]) -> list[Any]:
+    """The unit's evidence of one kind, in file order (grouped once per unit)."""
+    by_kind = memo.get("evidence")
+    if by_kind is None:
+        by_kind = memo["evidence"] = {}
+        for e in unit.evidence:
+            by_kind.setdefault(e.kind, []).append(e)
+    return by_kind.get(kind, [])
+
+
+def _evidence_gaps(requirements: list[EvidenceRequirement], unit: Unit, as_of: dt.date, labels: dict[str, str],
+                   memo: dict[Any, Any]) -> list[MissingItem]:
     gaps: list[MissingItem] = []
     for req in requirements:
-        if req.window.within == "period":
-            start, end, span = unit.period.start, unit.period.end, f"{unit.period.start}至{unit.period.end}"
-        elif req.window.within == "months_before_as_of":
-            start, end = months_before(as_of, req.window.months or 12), as_of
-            span = f"{start}至{end}"
-        else:
-            start, end, span = dt.date.min, dt.date.max, "不限日期"
-        of_kind = [e for e in unit.evidence if e.kind == req.kind]
+        start, end, span = _window(req, unit, as_of, memo)
+        of_kind = _of_kind(unit, req.kind, memo)
         ok = [e for e in of_kind if e.date is not None and start <= e.date <= end and (not req.caption_required or (e.caption or "").strip())]
         if len(ok) >= req.min_count:
             continue
@@ -132,11 +158,10 @@ def _message(outcome: str, graded: Graded | None, missing: list[MissingItem], re
         return "缺项：" + "；".join(m.detail for m in missing)
     if outcome == "manual_pending":
         return "待人工判定：" + "；".join(m.detail for m in missing)
-    failing = [c.sentence for c in (graded.checks if graded else []) if not c.ok]
+    checks = graded.checks if graded else []
     if outcome == "pass":
-        shown = [c.sentence for c in (graded.checks if graded else [])][:1]
-        return "符合要求" + (f"：{shown[0]}" if shown else "")
-    return ("部分符合：" if outcome == "partial" else "不符合：") + ("；".join(failing) or "未达到要求")
+        return f"符合要求：{checks[0].sentence}" if checks else "符合要求"
+    return ("部分符合：" if outcome == "partial" else "不符合：") + ("；".join([c.sentence for c in checks if not c.ok]) or "未达到要求")
 
 
 def evaluate_rule(pack: CompiledPack, rule: CompiledRule, unit: Unit, ctx: Context, values: dict[str, Any],
@@ -146,30 +171,38 @@ def evaluate_rule(pack: CompiledPack, rule: CompiledRule, unit: Unit, ctx: Conte
 
 def _evaluate_rule(plan: PackPlan, rule: CompiledRule, unit: Unit, ctx: Context, values: dict[str, Any],
                    as_of: dt.date, labels: dict[str, str]) -> RuleEval:
+    return _evaluate_planned(plan, rule, plan.rule_plan(rule), unit, ctx, values, as_of, labels, {})
+
+
+def _evaluate_planned(plan: PackPlan, rule: CompiledRule, rp: RulePlan, unit: Unit, ctx: Context, values: dict[str, Any],
+                      as_of: dt.date, labels: dict[str, str], memo: dict[Any, Any]) -> RuleEval:
+    """One rule for one unit. ``memo`` holds what the unit's rules share (rule contexts, evidence by kind,
+    date windows): one dict per unit, never reused for another unit."""
     r = rule.rule
-    rp = plan.rule_plan(rule)
     if r.applies_to and unit.unit.type not in r.applies_to:
-        return _rule_eval(rule, rp, "not_applicable", ZERO, reason=f"本条仅适用于{'、'.join(r.applies_to)}，本单位为{unit.unit.type}")
+        return _rule_eval(rule, rp, "not_applicable", ZERO, reason=rp.not_for_type + unit.unit.type)
     try:
         if rule.applicable is not None:
-            applicable, _ = rule.applicable.evaluate(ctx)
+            applicable, _ = evaluate_expr(rule.applicable, ctx, rp.prep)
             if applicable is not True:
-                return _rule_eval(rule, rp, "not_applicable", ZERO, reason=f"不满足适用条件：{rule.applicable.source}")
-        env = GradeEnv(rule, _rule_context(ctx, rp.params, rp.points), rp.scope, plan.levels, rp.points, unit.judgements.get(r.id))
-        graded = grade(r.grading, env)
+                return _rule_eval(rule, rp, "not_applicable", ZERO, reason=rp.not_applicable)
+        env = GradeEnv(rule, _shared_rule_context(ctx, rp, memo), rp.scope, plan.levels, rp.points,
+                       unit.judgements.get(r.id) if unit.judgements else None, rp.prep)
+        graded = GRADERS[r.grading.model](r.grading, env, "grading")  # grading.grade(), one call less per rule
     except MissingData as gap:
-        return _rule_eval(rule, rp, "missing", ZERO, missing=_missing_for(gap, rule, values, labels) + evidence_gaps(r.evidence, unit, as_of, labels))
+        return _rule_eval(rule, rp, "missing", ZERO, missing=_missing_for(gap, rule, values, labels) + _evidence_gaps(r.evidence, unit, as_of, labels, memo))
     except EvalError as exc:
         return _rule_eval(rule, rp, "error", ZERO, reason=str(exc))
     except (ArithmeticError, ValueError, TypeError, KeyError, IndexError) as exc:  # defensive: one rule never stops a unit
         return _rule_eval(rule, rp, "error", ZERO, reason=f"计算出错（{type(exc).__name__}）")
     if graded.pending:
         return _rule_eval(rule, rp, "manual_pending", ZERO, graded, graded.missing)
-    gaps = graded.missing + evidence_gaps(r.evidence, unit, as_of, labels)
+    gaps = graded.missing + _evidence_gaps(r.evidence, unit, as_of, labels, memo) if r.evidence else graded.missing
     points = rp.points
     if gaps:
-        hint = Check(what="按现有数据", observed=f"{fmt_number(q(graded.earned))}分", expected=f"{fmt_number(points)}分", ok=False,
-                     sentence=f"补齐缺项前本条不得分；按现有数据可得{fmt_number(q(graded.earned))}分")
+        shown = fmt_number(q(graded.earned))
+        hint = made(Check, {"what": "按现有数据", "observed": f"{shown}分", "expected": f"{fmt_number(points)}分", "ok": False,
+                            "sentence": f"补齐缺项前本条不得分；按现有数据可得{shown}分"})
         # 缺项 scores 0 as the formula and the hint above say; what the present data would earn is only shown.
         return _rule_eval(rule, rp, "missing", ZERO, graded, gaps, checks=[hint, *graded.checks])
     earned = max(ZERO, min(points, graded.earned))
@@ -182,14 +215,15 @@ def _rule_eval(rule: CompiledRule, rp: RulePlan, outcome: str, earned: Decimal, 
     """The rule's result as the report shows it (rounded points, message, checks) plus the exact values for the roll-up."""
     r = rule.rule
     missing = missing or []
-    earned = q(earned)
+    earned = earned.quantize(CENT, rounding=ROUND_HALF_UP)  # q(), inlined: once per rule per unit
     maximum = ZERO if outcome == "not_applicable" else rp.points
-    rr = RuleResult(
-        rule_id=r.id, code=r.code, title=r.title, node=r.node, method=r.method, outcome=outcome,  # type: ignore[arg-type]
-        earned=float(earned), max=float(maximum), lost=float(maximum - earned), level=graded.level if graded else None,
-        message=_message(outcome, graded, missing, reason), checks=checks if checks is not None else (graded.checks if graded else []),
-        missing=missing, error=reason if outcome == "error" else None,
-    )
+    rr = made(RuleResult, {
+        "rule_id": r.id, "code": r.code, "title": r.title, "node": r.node, "method": r.method, "outcome": outcome,
+        "earned": float(earned), "max": float(maximum), "lost": float(maximum - earned), "level": graded.level if graded else None,
+        "message": _message(outcome, graded, missing, reason),
+        "checks": checks if checks is not None else (graded.checks if graded else []), "missing": missing,
+        "waiver": None, "earned_without_waiver": None, "error": reason if outcome == "error" else None, "substituted": False,
+    })
     return RuleEval(rr, earned, maximum, outcome != "not_applicable", rp.bonus, earned)
 
 
@@ -198,12 +232,24 @@ def ctx_with(ctx: Context, params: dict[str, Any], points: Decimal) -> Context:
     return _rule_context(ctx, converted, points)
 
 
+def _shared_rule_context(ctx: Context, rp: RulePlan, memo: dict[Any, Any]) -> Context:
+    """The rule's context; rules without params and with the same points (the plan shares one ``Decimal`` per
+    written value) see the same context, so it is made once per unit. Nothing writes to a context."""
+    if rp.params:
+        return _rule_context(ctx, rp.params, rp.points)
+    key = id(rp.points)
+    found = memo.get(key)
+    if found is None or found[0] is not rp.points:
+        found = memo[key] = (rp.points, _rule_context(ctx, rp.params, rp.points))
+    return found[1]
+
+
 def _rule_context(ctx: Context, params: dict[str, Any], points: Decimal) -> Context:
     """The unit's context plus one rule's params (already Decimal) and its points (``points``/``分值``)."""
     return Context(
         fields=ctx.fields, params=params, builtins={**ctx.builtins, "points": points, "分值": points},
         evidence=ctx.evidence, inspections=ctx.inspections, surveys=ctx.surveys, incidents=ctx.incidents,
-        as_of=ctx.as_of, period=ctx.period, labels=ctx.labels,
+        as_of=ctx.as_of, period=ctx.period, labels=ctx.labels, memo=ctx.memo,
     )
 
 
@@ -236,13 +282,21 @@ def check_veto(rule: CompiledRule, unit: Unit, as_of: dt.date) -> tuple[RuleResu
             and (grading.min_level is None or level_at_least(i.level, grading.min_level))]
     hits.sort(key=lambda i: (i.date, i.type))
     r = rule.rule
-    base: dict[str, Any] = {"rule_id": r.id, "code": r.code, "title": r.title, "node": r.node, "method": r.method, "earned": 0.0, "max": 0.0, "lost": 0.0}
     if not hits:
-        return RuleResult(**base, outcome="pass", message=f"{start}至{as_of}（回溯{grading.lookback_months}个月）内无{'、'.join(grading.incident_types)}"), None
+        return _veto_result(r, "pass", f"{start}至{as_of}（回溯{grading.lookback_months}个月）内无{'、'.join(grading.incident_types)}"), None
     hit = hits[-1]
     effect = describe_effect(grading)
     message = f"{hit.date}发生“{hit.type}”{('（' + hit.description + '）') if hit.description else ''}，在回溯{grading.lookback_months}个月内：{effect}"
-    return RuleResult(**base, outcome="fail", message=message), {"incident": hit, "effect": effect}
+    return _veto_result(r, "fail", message), {"incident": hit, "effect": effect}
+
+
+def _veto_result(r: Any, outcome: str, message: str) -> RuleResult:
+    """A veto rule's line: no points of its own (its effect applies to the total)."""
+    return made(RuleResult, {
+        "rule_id": r.id, "code": r.code, "title": r.title, "node": r.node, "method": r.method, "outcome": outcome,
+        "earned": 0.0, "max": 0.0, "lost": 0.0, "level": None, "message": message, "checks": [], "missing": [],
+        "waiver": None, "earned_without_waiver": None, "error": None, "substituted": False,
+    })
 
 
 INCIDENT_LEVELS = ("一般", "较大", "重大", "特别重大")  # 国务院《生产安全事故报告和调查处理条例》的事故等级
@@ -293,19 +347,19 @@ def evaluate(pack: CompiledPack, unit: Unit, values: dict[str, Any], *, as_of: d
     waivers = waivers or []
     plan = pack_plan(pack)
     ctx = _unit_context(plan, unit, values, as_of)
+    scored, veto_rules = plan.stable_rules(pack.rules)
     evals: list[RuleEval] = []
-    for rule in pack.scored_rules():
-        if rule.rule.status != "stable":
-            continue
-        ev = _evaluate_rule(plan, rule, unit, ctx, values, as_of, plan.labels)
+    labels = plan.labels
+    memo: dict[Any, Any] = {}
+    for rule, rp in scored:
+        ev = _evaluate_planned(plan, rule, rp, unit, ctx, values, as_of, labels, memo)
         if substitutes and rule.id in substitutes and substitutable(rule, unit, ev):
             ev = substitute_peer_average(ev, rule, *substitutes[rule.id])
         if waivers:
             ev = apply_waiver(ev, find_waiver(waivers, unit.unit.id, rule.id), as_of)
         evals.append(ev)
     vetoes: list[tuple[CompiledRule, RuleResult, dict[str, Any] | None]] = []
-    for rule in pack.veto_rules():
-        if rule.rule.status == "stable":
-            vr, hit = check_veto(rule, unit, as_of)
-            vetoes.append((rule, vr, hit))
+    for rule in veto_rules:
+        vr, hit = check_veto(rule, unit, as_of)
+        vetoes.append((rule, vr, hit))
     return build_unit_result(pack, unit, ctx, evals, vetoes, as_of)

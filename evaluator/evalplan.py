@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter, is_
 from typing import TYPE_CHECKING, Any
 
 from evaluator.expr import Expr, ExprError, compile_expr
@@ -31,6 +32,20 @@ def decimal(value: float | int) -> Decimal:
     return Decimal(str(value))
 
 
+_model_of = attrgetter("rule")
+_POINTS: dict[str, Decimal] = {}
+
+
+def points_decimal(value: float | int) -> Decimal:
+    """A rule's points as a ``Decimal`` shared by every rule whose points are written the same (``Decimal`` is
+    immutable): the engine makes one rule context per distinct points object per unit."""
+    text = str(value)
+    found = _POINTS.get(text)
+    if found is None:
+        found = _POINTS[text] = Decimal(text)
+    return found
+
+
 @dataclass(frozen=True)
 class RulePlan:
     """One rule's unit-independent parts, as ``engine.evaluate_rule`` uses them."""
@@ -41,6 +56,9 @@ class RulePlan:
     params: dict[str, Any]  # as expressions see them: numbers as Decimal
     scope: Scope  # the pack's names plus this rule's params (labels for explanations)
     bonus: bool  # under a bonus catalogue node: outside the full-marks denominator
+    not_for_type: str  # the 不适用 reason's start when ``applies_to`` excludes the unit's type
+    not_applicable: str  # the 不适用 reason when the applicability condition does not hold
+    prep: dict[Any, Any]  # graders' per-rule constants (band texts, Decimal thresholds), filled on first use
 
 
 @dataclass(frozen=True)
@@ -63,6 +81,19 @@ class PackPlan:
     method_weights: dict[str, Decimal] | None
     grades: tuple[tuple[Decimal, str], ...]  # (minimum, label), highest minimum first
     components: tuple[tuple[Component, Expr | ExprError], ...]  # composite parts with their compiled score
+    walk: dict[str, Any]  # ``stable_rules``' answer with the rule models it was computed from
+
+    def stable_rules(self, rules: list[CompiledRule]) -> tuple[list[tuple[CompiledRule, RulePlan]], list[CompiledRule]]:
+        """The stable scored rules with their plans, and the stable veto rules, in file order — what
+        ``evaluate`` walks for every unit. Kept while every rule still has the model it was sorted by."""
+        cached = self.walk.get("stable")
+        if (cached is not None and len(cached[0]) == len(rules) and all(map(is_, rules, cached[0]))
+                and all(map(is_, map(_model_of, rules), cached[1]))):
+            return cached[2], cached[3]
+        scored = [(rule, self.rule_plan(rule)) for rule in rules if rule.rule.grading.model != "veto" and rule.rule.status == "stable"]
+        vetoes = [rule for rule in rules if rule.rule.grading.model == "veto" and rule.rule.status == "stable"]
+        self.walk["stable"] = (tuple(rules), tuple(rule.rule for rule in rules), scored, vetoes)
+        return scored, vetoes
 
     def rule_plan(self, rule: CompiledRule) -> RulePlan:
         """The rule's plan; remade when the rule's model was replaced (tailoring) since it was made."""
@@ -104,7 +135,9 @@ def _rule_plan(scope: Scope, nodes: dict[str, NodeInfo], chains: dict[str, tuple
     r = rule.rule
     params = {k: decimal(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for k, v in r.params.items()}
     bonus = any(nodes[code].node.bonus for code in chains.get(r.node, ()))
-    return RulePlan(rule, r, decimal(r.points), params, scope.with_params(dict(r.params)), bonus)
+    return RulePlan(rule, r, points_decimal(r.points), params, scope.with_params(dict(r.params)), bonus,
+                    f"本条仅适用于{'、'.join(r.applies_to)}，本单位为",
+                    f"不满足适用条件：{rule.applicable.source}" if rule.applicable is not None else "", {})
 
 
 def _component(component: Component, scope: Scope) -> Expr | ExprError:
@@ -136,4 +169,5 @@ def build_plan(pack: CompiledPack) -> PackPlan:
         method_weights={m: decimal(w) for m, w in meta.method_weights.items()} if meta.method_weights else None,
         grades=tuple((decimal(g.min), g.label) for g in sorted(meta.grades, key=lambda g: -g.min)),
         components=tuple((c, _component(c, pack.scope)) for c in meta.composite.components) if meta.composite else (),
+        walk={},
     )

@@ -9,13 +9,13 @@ The formula (also in docs/scoring.md and every report):
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from evaluator.compiled import CompiledPack, CompiledRule
 from evaluator.evalplan import PackPlan, pack_plan
 from evaluator.expr import Context, EvalError, ExprError, MissingData
+from evaluator.fastmodel import made
 from schemas.result import (
     ComponentScore,
     DeficiencyItem,
@@ -59,33 +59,45 @@ def formula_text(pack: CompiledPack) -> str:
     return "；".join(parts) + "。"
 
 
-def _weighted_base(pack: CompiledPack, plan: PackPlan, evals: list[RuleEval], use_actual: bool) -> tuple[Decimal, dict[str, tuple[Decimal, Decimal]]]:
-    by_method: dict[str, tuple[Decimal, Decimal]] = defaultdict(lambda: (ZERO, ZERO))
+def _method_sums(pack: CompiledPack, plan: PackPlan, evals: list[RuleEval]) -> dict[str, list[Decimal]]:
+    """Per method: [earned, earned without waivers, maximum] of the rules inside the base score, summed in rule
+    order (both earned columns in one pass; the sums are exact, so the order never changes a digit)."""
+    by_method: dict[str, list[Decimal]] = {}
     for ev in evals:
         if ev.bonus or not ev.counts_in_total:
             continue
-        earned = ev.actual_earned if use_actual else ev.earned
-        e, m = by_method[ev.result.method]
-        by_method[ev.result.method] = (e + earned, m + ev.maximum)
+        sums = by_method.get(ev.result.method)
+        if sums is None:
+            by_method[ev.result.method] = [ZERO + ev.earned, ZERO + ev.actual_earned, ZERO + ev.maximum]
+        else:
+            sums[0] += ev.earned
+            sums[1] += ev.actual_earned
+            sums[2] += ev.maximum
     if pack.meta.na_policy == "full_marks":
         for ev in evals:
             if not ev.counts_in_total and not ev.bonus:
                 rule_points = plan.rule_plan(plan.rules_by_id[ev.result.rule_id]).points
-                e, m = by_method[ev.result.method]
-                by_method[ev.result.method] = (e + rule_points, m + rule_points)
+                sums = by_method.setdefault(ev.result.method, [ZERO, ZERO, ZERO])
+                sums[0] += rule_points
+                sums[1] += rule_points
+                sums[2] += rule_points
+    return by_method
+
+
+def _weighted_base(plan: PackPlan, by_method: dict[str, list[Decimal]], column: int) -> Decimal:
+    """The base score from the method sums: ``column`` 0 with waivers, 1 without."""
     weights = plan.method_weights
     full = plan.full_marks
     if weights:
-        live = {m: w for m, w in weights.items() if by_method.get(m, (ZERO, ZERO))[1] > 0}
+        live = {m: w for m, w in weights.items() if m in by_method and by_method[m][2] > 0}
         total_w = sum(live.values(), ZERO)
         if total_w == 0:
-            return ZERO, dict(by_method)
+            return ZERO
         scale = full / total_w
-        base = sum((w * scale * by_method[m][0] / by_method[m][1] for m, w in live.items()), ZERO)
-        return base, dict(by_method)
-    earned = sum((e for e, _ in by_method.values()), ZERO)
-    maximum = sum((m for _, m in by_method.values()), ZERO)
-    return (full * earned / maximum if maximum else ZERO), dict(by_method)
+        return sum((w * scale * by_method[m][column] / by_method[m][2] for m, w in live.items()), ZERO)
+    earned = sum((sums[column] for sums in by_method.values()), ZERO)
+    maximum = sum((sums[2] for sums in by_method.values()), ZERO)
+    return full * earned / maximum if maximum else ZERO
 
 
 def _bonus(plan: PackPlan, evals: list[RuleEval], use_actual: bool) -> Decimal:
@@ -110,14 +122,13 @@ def _components(plan: PackPlan, ctx: Context) -> tuple[list[ComponentScore], lis
             notes.append(f"{comp.title}：得分无法计算（{exc}）")
         gate = comp.gate.at_least if comp.gate else None
         passed = None if value is None else (gate is None or value >= Decimal(str(gate)))
-        scores.append(ComponentScore(id=comp.id, title=comp.title, score=float(q(value)) if value is not None else None,
-                                     weight=comp.weight, gate=gate, gate_passed=passed if comp.gate else None))
+        scores.append(made(ComponentScore, {"id": comp.id, "title": comp.title, "score": float(q(value)) if value is not None else None,
+                                            "weight": comp.weight, "gate": gate, "gate_passed": passed if comp.gate else None}))
     return scores, notes
 
 
-def _total(pack: CompiledPack, plan: PackPlan, evals: list[RuleEval], components: list[ComponentScore],
+def _total(plan: PackPlan, evals: list[RuleEval], base: Decimal, components: list[ComponentScore],
            vetoes: list[tuple[CompiledRule, RuleResult, dict[str, Any] | None]], use_actual: bool) -> tuple[Decimal, Decimal, bool]:
-    base, _ = _weighted_base(pack, plan, evals, use_actual)
     own = min(q(base) + _bonus(plan, evals, use_actual), plan.full_marks + plan.bonus_cap)
     total = own
     disqualified = False
@@ -137,19 +148,39 @@ def _total(pack: CompiledPack, plan: PackPlan, evals: list[RuleEval], components
     return q(max(total, ZERO)), q(own), disqualified
 
 
+def _node_layout(pack: CompiledPack, plan: PackPlan) -> tuple[list[tuple[str, str, int]], dict[str, tuple[int, ...]]]:
+    """The catalogue in report order (code, title, depth) and, per node code, the positions of the node and its
+    ancestors in that order: computed once per plan (the plan is rebuilt when the catalogue is replaced)."""
+    layout = plan.walk.get("nodes")
+    if layout is None:
+        rows = [(code, info.node.title, info.depth) for code, info in pack.nodes.items()]
+        position = {code: index for index, (code, _title, _depth) in enumerate(rows)}
+        chains = {code: tuple(position[c] for c in chain) for code, chain in plan.chains.items()}
+        layout = plan.walk["nodes"] = (rows, chains)
+    return layout
+
+
 def _nodes(pack: CompiledPack, plan: PackPlan, evals: list[RuleEval]) -> list[NodeScore]:
-    earned: dict[str, Decimal] = defaultdict(Decimal)
-    maximum: dict[str, Decimal] = defaultdict(Decimal)
+    rows, chains = _node_layout(pack, plan)
+    earned: list[Decimal | None] = [None] * len(rows)  # None: no rule under the node (0, as the sums start at 0)
+    maximum: list[Decimal] = [ZERO] * len(rows)
     for ev in evals:
-        for code in plan.chains.get(ev.result.node, ()):
-            earned[code] += ev.earned
-            maximum[code] += ev.maximum
+        for index in chains.get(ev.result.node, ()):
+            e = earned[index]
+            if e is None:
+                earned[index] = ZERO + ev.earned
+                maximum[index] = ZERO + ev.maximum
+            else:
+                earned[index] = e + ev.earned
+                maximum[index] += ev.maximum
     result = []
-    for code, info in pack.nodes.items():
-        m = maximum.get(code, ZERO)
-        e = earned.get(code, ZERO)
-        result.append(NodeScore(code=code, title=info.node.title, depth=info.depth, earned=float(q(e)), max=float(q(m)),
-                                rate=float(q(e / m * 100)) if m else 0.0))
+    for (code, title, depth), e, m in zip(rows, earned, maximum, strict=True):
+        if e is None:
+            e = ZERO
+        result.append(made(NodeScore, {
+            "code": code, "title": title, "depth": depth, "earned": float(e.quantize(CENT, rounding=ROUND_HALF_UP)),
+            "max": float(m.quantize(CENT, rounding=ROUND_HALF_UP)),
+            "rate": float((e / m * 100).quantize(CENT, rounding=ROUND_HALF_UP)) if m else 0.0}))  # q(), inlined: 3 per node
     return result
 
 
@@ -161,6 +192,7 @@ def _lists(plan: PackPlan, unit: Unit, evals: list[RuleEval], as_of: dt.date) ->
     deficiencies: list[DeficiencyItem] = []
     rectifications: list[RectificationItem] = []
     period = f"{unit.period.start}至{unit.period.end}"
+    dues: dict[int, str] = {}  # deadline in days → due date: a handful of distinct deadlines per pack
     for ev in evals:
         r = ev.result
         listed = r.outcome in ("fail", "partial", "missing") and not ev.bonus
@@ -168,18 +200,20 @@ def _lists(plan: PackPlan, unit: Unit, evals: list[RuleEval], as_of: dt.date) ->
             continue
         recoverable = float(q(Decimal(str(r.max)) - Decimal(str(r.earned if r.outcome != "waived" else r.max))))
         for item in r.missing:
-            deficiencies.append(DeficiencyItem(rule_id=r.rule_id, code=r.code, title=r.title, kind=item.kind, name=item.name,
-                                               detail=item.detail, period=period, points_recoverable=recoverable))
+            deficiencies.append(made(DeficiencyItem, {"rule_id": r.rule_id, "code": r.code, "title": r.title, "kind": item.kind,
+                                                      "name": item.name, "detail": item.detail, "period": period,
+                                                      "points_recoverable": recoverable}))
         if not listed:
             continue
         rule = plan.rules_by_id.get(r.rule_id)
         rect = rule.rule.rectification if rule else None
-        rectifications.append(RectificationItem(
-            rule_id=r.rule_id, code=r.code, title=r.title, node=r.node,
-            requirement=rect.requirement if rect else f"对照测评标准“{r.title}”整改到位",
-            role=rect.role if rect else "联络员", due=_due(as_of, rect.deadline_days if rect else 30),
-            severity=rect.severity if rect else "中", points_recoverable=recoverable, problem=r.message,
-        ))
+        days = rect.deadline_days if rect else 30
+        rectifications.append(made(RectificationItem, {
+            "rule_id": r.rule_id, "code": r.code, "title": r.title, "node": r.node,
+            "requirement": rect.requirement if rect else f"对照测评标准“{r.title}”整改到位",
+            "role": rect.role if rect else "联络员", "due": dues.get(days) or dues.setdefault(days, _due(as_of, days)),
+            "severity": rect.severity if rect else "中", "points_recoverable": recoverable, "problem": r.message,
+        }))
     deficiencies.sort(key=lambda d: (-d.points_recoverable, d.rule_id, d.name))
     rectifications.sort(key=lambda x: (-x.points_recoverable, x.due, x.rule_id))
     return deficiencies, rectifications
@@ -198,22 +232,24 @@ def build_unit_result(pack: CompiledPack, unit: Unit, ctx: Context, evals: list[
                       vetoes: list[tuple[CompiledRule, RuleResult, dict[str, Any] | None]], as_of: dt.date) -> UnitResult:
     plan = pack_plan(pack)
     components, notes = _components(plan, ctx)
-    total, own, disqualified = _total(pack, plan, evals, components, vetoes, use_actual=False)
-    total_actual, _, _ = _total(pack, plan, evals, components, vetoes, use_actual=True)
-    _, by_method = _weighted_base(pack, plan, evals, use_actual=False)
+    by_method = _method_sums(pack, plan, evals)
+    total, own, disqualified = _total(plan, evals, _weighted_base(plan, by_method, 0), components, vetoes, use_actual=False)
+    total_actual, _, _ = _total(plan, evals, _weighted_base(plan, by_method, 1), components, vetoes, use_actual=True)
     weights = pack.meta.method_weights or {}
     methods = []
     for method in pack.meta.methods:
-        e, m = by_method.get(method, (ZERO, ZERO))
+        e, _actual, m = by_method.get(method, (ZERO, ZERO, ZERO))
         w = weights.get(method)
-        methods.append(MethodScore(method=method, earned=float(q(e)), max=float(q(m)), weight=w,
-                                   weighted=float(q(Decimal(str(w)) * e / m)) if w is not None and m else None))
-    counts: dict[str, int] = defaultdict(int)
+        methods.append(made(MethodScore, {"method": method, "earned": float(q(e)), "max": float(q(m)), "weight": w,
+                                          "weighted": float(q(Decimal(str(w)) * e / m)) if w is not None and m else None}))
+    counts: dict[str, int] = {}
     for ev in evals:
-        counts[ev.result.outcome] += 1
+        outcome = ev.result.outcome
+        counts[outcome] = counts.get(outcome, 0) + 1
     deficiencies, rectifications = _lists(plan, unit, evals, as_of)
     veto_hits = [
-        VetoHit(rule_id=rule.id, title=rule.rule.title, incident=hit["incident"].type, date=hit["incident"].date.isoformat(), effect=hit["effect"])
+        made(VetoHit, {"rule_id": rule.id, "title": rule.rule.title, "incident": hit["incident"].type,
+                       "date": hit["incident"].date.isoformat(), "effect": hit["effect"]})
         for rule, _r, hit in vetoes if hit is not None
     ]
     for ev in evals:
@@ -221,12 +257,13 @@ def build_unit_result(pack: CompiledPack, unit: Unit, ctx: Context, evals: list[
             notes.append(f"规则 {ev.result.rule_id} 的豁免已于 {ev.result.waiver.expires} 过期，已恢复按实际结果计分")
     passed = total >= plan.pass_mark and not disqualified
     ident = unit.unit
-    return UnitResult(
-        unit=UnitSummary(id=ident.id, name=ident.name, type=ident.type, region=ident.region.path, region_code=ident.region.code,
-                         group=ident.group, responsible=ident.responsible),
-        period=f"{unit.period.start}至{unit.period.end}", as_of=as_of.isoformat(), total=float(total),
-        total_without_waivers=float(total_actual), base_score=float(own), grade=_grade(plan, total, disqualified), passed=passed,
-        disqualified=disqualified, counts=dict(sorted(counts.items())), vetoes=veto_hits, components=components,
-        nodes=_nodes(pack, plan, evals), methods=methods, rules=[ev.result for ev in evals] + [v[1] for v in vetoes],
-        deficiencies=deficiencies, rectifications=rectifications, notes=notes,
-    )
+    summary = made(UnitSummary, {"id": ident.id, "name": ident.name, "type": ident.type, "region": list(ident.region.path),
+                                 "region_code": ident.region.code, "group": ident.group, "responsible": list(ident.responsible)})
+    return made(UnitResult, {
+        "unit": summary, "period": f"{unit.period.start}至{unit.period.end}", "as_of": as_of.isoformat(), "total": float(total),
+        "total_without_waivers": float(total_actual), "base_score": float(own), "grade": _grade(plan, total, disqualified),
+        "passed": passed, "disqualified": disqualified, "counts": dict(sorted(counts.items())), "vetoes": veto_hits,
+        "components": components, "nodes": _nodes(pack, plan, evals), "methods": methods,
+        "rules": [ev.result for ev in evals] + [v[1] for v in vetoes], "deficiencies": deficiencies,
+        "rectifications": rectifications, "notes": notes,
+    })

@@ -430,3 +430,47 @@ def test_effective_as_of_prefers_command_line_then_unit_then_period_end() -> Non
     assert effective_as_of(unit, None) == dt.date(2024, 11, 30)
     bare, _ = make_unit(pack, {})
     assert effective_as_of(bare, None) == AS_OF
+
+
+def test_results_built_without_validation_are_valid_models() -> None:
+    """The engine builds result models from values it computed (``evaluator.fastmodel.made``), skipping a
+    second validation. Every shipped pack's samples, with a waiver and a peer substitute in play, must give
+    results that validation accepts unchanged: same JSON, byte for byte, and equal models."""
+    from evaluator.engine import evaluate
+    from evaluator.errors import DiagnosticSink
+    from evaluator.loader import load_pack_or_raise
+    from evaluator.unitdata import load_unit_file
+    from schemas.result import UnitResult
+    from tests.conftest import RULES
+
+    checked = 0
+    for pack_dir in sorted(p for p in RULES.iterdir() if (p / "pack.yaml").exists()):
+        pack = load_pack_or_raise(pack_dir)
+        first = next(r for r in pack.scored_rules() if r.rule.status == "stable")
+        waiver = Waiver(unit="*", rule=first.id, reason="疫情停业", approved_by="区文明办", approved_at=dt.date(2024, 6, 1))
+        for sample in sorted((pack_dir / "samples").glob("*.yaml")):
+            unit, values = load_unit_file(sample, pack, DiagnosticSink())
+            assert unit is not None
+            result = evaluate(pack, unit, values, as_of=effective_as_of(unit, None), waivers=[waiver])
+            text = result.model_dump_json(indent=2)
+            again = UnitResult.model_validate_json(text)
+            assert again.model_dump_json(indent=2) == text, sample
+            assert again == result
+            checked += 1
+    assert checked >= 10
+
+
+def test_inspection_index_matches_a_scan_even_for_unhashable_values() -> None:
+    """``rows_where`` answers from a per-unit index; malformed rows whose value cannot be a dict key make it
+    fall back to the scan it replaces, with the same rows in the same order."""
+    from evaluator.expr.interp import Context, rows_where
+
+    rows = [{"point_type": "主干道", "n": 1}, {"point_type": "背街小巷", "n": 2}, {"point_type": "主干道", "n": 3}, {"n": 4}]
+    ctx = Context(fields={}, inspections=rows)
+    assert [r["n"] for r in rows_where(ctx, "inspections", "point_type", "主干道")] == [1, 3]
+    assert [r["n"] for r in rows_where(ctx, "inspections", "point_type", None)] == [4]
+    assert rows_where(ctx, "inspections", "point_type", "集贸市场") == []
+    odd = Context(fields={}, inspections=[*rows, {"point_type": ["主干道"], "n": 5}])
+    assert [r["n"] for r in rows_where(odd, "inspections", "point_type", "主干道")] == [1, 3]
+    assert [r["n"] for r in rows_where(odd, "inspections", "point_type", ["主干道"])] == [5]
+    assert [r["n"] for r in rows_where(ctx, "inspections", "point_type", ["主干道"])] == []

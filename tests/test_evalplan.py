@@ -6,11 +6,14 @@ and give exactly the results a freshly loaded pack would.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from evaluator.engine import evaluate
+from evaluator.errors import DiagnosticSink
 from evaluator.evalplan import pack_plan
 from evaluator.loader import load_pack_or_raise
+from evaluator.unitdata import load_unit_file
 from schemas.pack import Composite
 from tests.conftest import RULES
 from tests.data.kit import AS_OF, make_unit, pack_named, rule_result
@@ -75,3 +78,42 @@ def test_component_that_does_not_compile_is_noted_in_every_unit() -> None:
     notes = [evaluate(pack, unit, values, as_of=AS_OF).notes for _ in range(3)]
     assert notes[0] == notes[1] == notes[2]
     assert len(notes[0]) == 1 and notes[0][0].startswith("社会评价：得分无法计算（")
+
+
+def test_rule_made_a_veto_or_draft_in_place_is_seen() -> None:
+    """``evaluate`` walks a cached list of stable scored rules; swapping a rule's model for one with another
+    status must drop it from the next unit, as a fresh load would."""
+    pack = pack_named("enginepack", fresh=True)
+    unit, values = make_unit(pack, GOOD, unit_type="企业")
+    assert any(r.rule_id == "E-01" for r in evaluate(pack, unit, values, as_of=AS_OF).rules)
+    compiled = pack.rule("E-01")
+    assert compiled is not None
+    compiled.rule = compiled.rule.model_copy(update={"status": "draft"})
+    assert all(r.rule_id != "E-01" for r in evaluate(pack, unit, values, as_of=AS_OF).rules)
+
+
+def test_rule_replaced_in_the_same_list_is_seen() -> None:
+    """An element of ``pack.rules`` replaced in place (same list object, same length) is a different rule."""
+    pack = pack_named("enginepack", fresh=True)
+    unit, values = make_unit(pack, GOOD, unit_type="企业")
+    evaluate(pack, unit, values, as_of=AS_OF)
+    index = next(i for i, r in enumerate(pack.rules) if r.id == "E-01")
+    old = pack.rules[index]
+    pack.rules[index] = dataclasses.replace(old, rule=old.rule.model_copy(update={"points": 3}))
+    assert rule_result(evaluate(pack, unit, values, as_of=AS_OF), "E-01").max == 3
+
+
+def test_grader_constants_follow_a_replaced_model() -> None:
+    """Band texts, thresholds and points are kept per rule plan; a replaced model gets a new plan and new
+    constants (the first unit after the swap already scores with the new points)."""
+    pack = load_pack_or_raise(RULES / "wmcs")
+    unit, values = load_unit_file(RULES / "wmcs" / "samples" / "average.yaml", pack, DiagnosticSink())
+    assert unit is not None
+    result = evaluate(pack, unit, values, as_of=AS_OF)
+    banded = next(r for r in pack.rules if r.rule.grading.model == "bands" and rule_result(result, r.id).outcome in ("pass", "partial")
+                  and all(b.level for b in r.rule.grading.bands))  # type: ignore[union-attr]
+    before = rule_result(result, banded.id)
+    banded.rule = banded.rule.model_copy(update={"points": banded.rule.points * 2})
+    after = rule_result(evaluate(pack, unit, values, as_of=AS_OF), banded.id)
+    assert after.max == before.max * 2
+    assert abs(after.earned - before.earned * 2) <= 0.01 and after.level == before.level

@@ -235,3 +235,19 @@ def test_nan_and_infinity_are_rejected_at_load(raw: Any) -> None:
     assert "甲" not in values
     assert [d.code for d in sink.errors] == ["D202"]
     assert "甲" in sink.errors[0].message
+
+
+def test_remembered_number_texts_equal_fmt_number() -> None:
+    """Graders remember number texts by value; equal values must read the same as ``fmt_number`` says, in any
+    order of first use — including 0 and -0, which are equal but read differently."""
+    from decimal import Decimal as D
+
+    from evaluator.explain import fmt_number
+    from evaluator.grading import _number_text, _value_text
+
+    values = [D("-0"), D("0"), D("0.00"), D("-0.00"), D("3"), D("3.0"), D("3.10"), D("3.1"), D("-2.5"), D("1E+2"),
+              D("100"), D("-0.001"), D("0.005"), D("2.675"), D("99.995")]
+    for value in values + values[::-1]:
+        assert _number_text(value) == fmt_number(value), value
+        assert _value_text(value, "%") == fmt_number(value) + "%"
+    assert _value_text(True, None) == "是"

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from evaluator.expr.errors import EvalError, MissingData
-from evaluator.expr.interp import _guard, _number, months_before
+from evaluator.expr.interp import _guard, _number, months_before, rows_where
 from evaluator.expr.nodes import Call, Name, Node
 
 if TYPE_CHECKING:
@@ -23,16 +23,20 @@ def _records(it: Interpreter, node: Node) -> list[dict[str, Any]]:
 
 
 def _each(it: Interpreter, rows: list[dict[str, Any]], arg: Node) -> list[Any]:
-    """Evaluate ``arg`` once per record. Per-record comparisons are not explanations: the aggregate is."""
+    """Evaluate ``arg`` once per record. Per-record comparisons are not explanations: the aggregate is.
+    They are dropped however the loop ends: when a record lacks a value (``MissingData``) that an enclosing
+    ``coalesce``/``exists`` absorbs, the earlier records' comparisons must not reach the rule's explanation."""
     values = []
     mark = len(it.records)
-    for row in rows:
-        it.frames.append(row)
-        try:
-            values.append(it.eval(arg))
-        finally:
-            it.frames.pop()
-    del it.records[mark:]
+    try:
+        for row in rows:
+            it.frames.append(row)
+            try:
+                values.append(it.eval(arg))
+            finally:
+                it.frames.pop()
+    finally:
+        del it.records[mark:]
     return values
 
 
@@ -175,7 +179,7 @@ def _evidence_count(it: Interpreter, node: Call) -> Decimal:
 
 
 def _inspections_of(it: Interpreter, point_type: str) -> list[dict[str, Any]]:
-    rows = [r for r in it.ctx.inspections if r.get("point_type") == point_type]
+    rows = rows_where(it.ctx, "inspections", "point_type", point_type)
     if not rows:
         raise MissingData("inspection", point_type, f"没有“{point_type}”点位的实地考察记录")
     return rows

@@ -45,6 +45,32 @@ class Context:
     as_of: dt.date = dt.date(1970, 1, 1)
     period: tuple[dt.date, dt.date] = (dt.date(1970, 1, 1), dt.date(1970, 1, 1))
     labels: dict[str, str] = field(default_factory=dict)
+    #: Indexes derived from the record lists on first use (``rows_where``), shared by the unit's rule contexts.
+    #: The lists are the unit's data: they are not changed once evaluation has started.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+def rows_where(ctx: Context, section: str, key: str, value: Any) -> list[dict[str, Any]]:
+    """``[r for r in ctx.<section> if r.get(key) == value]`` — from a per-unit index grouped by ``key`` (built
+    once, file order kept), not a scan of every record for every rule that asks. Values that cannot be dict
+    keys (malformed data) make that section scanned as before."""
+    index: dict[Any, list[dict[str, Any]]] | None
+    if (section, key) in ctx.memo:
+        index = ctx.memo[(section, key)]
+    else:
+        index = {}
+        try:
+            for row in getattr(ctx, section):
+                index.setdefault(row.get(key), []).append(row)
+        except TypeError:
+            index = None  # an unhashable value: scan this section every time
+        ctx.memo[(section, key)] = index
+    if index is not None:
+        try:
+            return index.get(value, [])
+        except TypeError:
+            pass
+    return [r for r in getattr(ctx, section) if r.get(key) == value]
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
