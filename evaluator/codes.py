@@ -140,6 +140,13 @@ _UNIT_WARNINGS: list[tuple[str, str, str]] = [
     ("D322", "Excel/WPS 的临时锁文件（~$ 开头），已跳过", "关闭该工作簿后无需处理"),
 ]
 
+# civic batch --engine sql/durable: the fast engine checked against the reference evaluator (whose result is kept).
+_ENGINE_WARNINGS: list[tuple[str, str, str]] = [
+    ("W501", "评分引擎（--engine sql/durable）与参考评测器的结果不一致，已以参考评测器为准（列在 summary.json 的 engine_disagreements 中）",
+     "这是该引擎的缺陷，请把 summary.json 报告给维护者；加 --strict-engine 时以退出码 5 结束"),
+    ("W502", "评分引擎（--engine sql/durable）出错，相关单位已改由参考评测器评分", "结果不受影响；若反复出现，改用默认引擎并报告维护者"),
+]
+
 _USAGE_CODES: list[tuple[str, str, str]] = [
     ("U001", "找不到测评体系", "用 civic rules list 查看可用的测评体系，或给出包含 pack.yaml 的目录"),
     ("U002", "在给出的路径中没有找到任何测评体系", "给出 rules/ 或某个测评体系目录"),
@@ -189,6 +196,7 @@ def _build() -> dict[str, CodeInfo]:
     table += [CodeInfo(code, "error", title, EXIT_UNIT, action) for code, title, action in _UNIT_CODES]
     table += [CodeInfo(code, "warning", title, EXIT_OK, action) for code, title, action in _UNIT_WARNINGS]
     table += [CodeInfo(code, "error", title, EXIT_USAGE, action) for code, title, action in _USAGE_CODES]
+    table += [CodeInfo(code, "warning", title, EXIT_OK, action) for code, title, action in _ENGINE_WARNINGS]
     table.append(CodeInfo("E500", "error", "内部错误（程序缺陷）", EXIT_INTERNAL, "把命令和输入文件报告给维护者；设置 CIVIC_DEBUG=1 可看到详细信息"))
     return {info.code: info for info in sorted(table, key=lambda i: i.code)}
 
@@ -207,6 +215,7 @@ _FAMILIES: list[tuple[str, str]] = [
     ("D3", "D3xx 批量填报表格（Excel/CSV）"),
     ("D4", "D4xx 测评结果文件（合并各期结果）"),
     ("U0", "U0xx 命令用法"),
+    ("W5", "W5xx 批量评分引擎与参考评测器的核对（警告）"),
     ("E5", "E500 内部错误"),
 ]
 

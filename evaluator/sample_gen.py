@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evaluator.compiled import CompiledPack
+from evaluator.problem_vocab import counted_problem_types
 from evaluator.sample_data import (
     FESTIVALS,
     GIVEN,
@@ -220,6 +221,12 @@ class UnitMaker:
                 items.append(entry)
         return items
 
+    def _problem_pool(self, point_type: str) -> list[str]:
+        """Problem types the pack's rules count at this point type, so demo data exercises the deductions (and never
+        looks like a typo of a counted type, D215); the generic list where no rule counts by type."""
+        counted = counted_problem_types(self.pack).get(point_type)
+        return sorted(counted) if counted else PROBLEM_TYPES
+
     def _inspections(self, rng: random.Random, q: float) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
         for point_type in self.pack.file.point_types:
@@ -230,7 +237,8 @@ class UnitMaker:
                                       "sampled": sampled, "passed": passed}
             failed = sampled - passed
             if failed:
-                kinds = rng.sample(PROBLEM_TYPES, min(2, failed))
+                pool = self._problem_pool(point_type)
+                kinds = rng.sample(pool, min(2, failed, len(pool)))
                 counts = [failed - (len(kinds) - 1)] + [1] * (len(kinds) - 1)
                 record["problems"] = [{"type": k, "count": c, "description": f"{record['point']}发现{k}{c}处"} for k, c in zip(kinds, counts, strict=True)]
             records.append(record)

@@ -20,9 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from evaluator.batch.table_writer import CsvTableWriter, XlsxTableWriter
 from evaluator.loader import load_pack_or_raise
-from evaluator.sample_gen import generate, unit_yaml
+from tests.batch.conftest import write_mixed_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,21 +35,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """12 units: 6 YAML files, 3 in a workbook, 3 in CSV tables, plus one YAML file with a bad value."""
     pack = load_pack_or_raise("wmdw")
     folder = tmp_path_factory.mktemp("det") / "收回的表格"
-    (folder / "yaml").mkdir(parents=True)
-    (folder / "csv").mkdir()
-    units = list(generate(pack, 12, 5, 2024))
-    for unit in units[:6]:
-        (folder / "yaml" / f"{unit['unit']['id']}.yaml").write_text(unit_yaml(unit), encoding="utf-8")
-    book = XlsxTableWriter(folder / "汇总表.xlsx", pack)
-    table = CsvTableWriter(folder / "csv", pack)
-    for unit in units[6:9]:
-        book.add(unit)
-    for unit in units[9:]:
-        table.add(unit)
-    book.close()
-    table.close()
-    bad = unit_yaml(units[0]).replace(f"id: {units[0]['unit']['id']}", "id: DW-BAD-001").replace("职工人数: ", "职工人数: 约", 1)
-    (folder / "yaml" / "坏.yaml").write_text(bad, encoding="utf-8")
+    write_mixed_inputs(pack, folder, 12, 5)
     return folder
 
 

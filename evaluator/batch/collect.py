@@ -1,4 +1,6 @@
-"""What the parent keeps while a batch runs: results in arrival order, rejected units, warnings, duplicates.
+"""What the parent keeps while a batch runs: where each result line is (the ``LineStore``), rejected units, warnings,
+duplicates — not the results themselves, which stay on disk (a province's results would not fit in memory) and
+are read back one at a time: for the peer averages here, and for the whole-batch reports (``BatchDigest``).
 
 Every item of the input stream has a sequence number (its place in the input). Problems are kept with it, so
 ``--strict`` can report the first bad unit in input order — the same one whatever ``--jobs`` is.
@@ -6,6 +8,7 @@ Every item of the input stream has a sequence number (its place in the input). P
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +21,8 @@ from schemas.result import UnitResult
 
 
 def slim(result: UnitResult) -> UnitResult:
-    """The parent's copy of a result for the whole-batch reports (汇总.xlsx, report.html, summary.json): without each
-    rule's ``checks`` (the step-by-step explanation), which are about half of a result's memory and which those
-    reports do not show. results.jsonl and the per-unit files are written from the full result."""
+    """A result without each rule's ``checks`` (the step-by-step explanation), which the whole-batch reports
+    (汇总.xlsx, report.html, summary.json) do not show: they must come out the same with or without them."""
     for rule in result.rules:
         rule.checks = []
     return result
@@ -43,7 +45,6 @@ class Rejected:
 @dataclass
 class Collector:
     store: LineStore
-    results: dict[str, UnitResult] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     rejected: list[Rejected] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
@@ -70,7 +71,6 @@ class Collector:
             return
         self.sources[outcome.unit_id] = outcome.source
         self.store.put(outcome.unit_id, outcome.result_json)
-        self.results[outcome.unit_id] = slim(UnitResult.model_validate_json(outcome.result_json))
         if outcome.substitutable:
             self.redo[outcome.unit_id] = job
 
@@ -78,7 +78,15 @@ class Collector:
         """A unit scored again with peer averages."""
         assert outcome.result_json is not None
         self.store.put(outcome.unit_id, outcome.result_json)
-        self.results[outcome.unit_id] = slim(UnitResult.model_validate_json(outcome.result_json))
+
+    def stored_results(self) -> Iterator[UnitResult]:
+        """Every scored unit's result in arrival (input) order, read back from the store one at a time."""
+        for unit_id in list(self.store.index):
+            yield UnitResult.model_validate_json(self.store.get(unit_id))
+
+    @property
+    def unit_count(self) -> int:
+        return len(self.store.index)
 
     def _id_problem(self, outcome: Outcome) -> Diagnostic | None:
         loc = Location(outcome.source)
@@ -98,9 +106,6 @@ class Collector:
 
     def rejected_entries(self) -> list[dict[str, str]]:
         return [r.as_entry() for r in sorted(self.rejected, key=lambda r: r.seq)]
-
-    def sorted_results(self) -> list[UnitResult]:
-        return [self.results[k] for k in sorted(self.results)]
 
     def warning_dicts(self) -> list[dict[str, Any]]:
         unique = {(str(d.location), d.code, d.message): d for d in self.warnings}

@@ -4,23 +4,78 @@ Everything is written into a staging folder next to OUTDIR (same file system), t
 while Ctrl-C is held back. A crash or Ctrl-C before the swap removes the staging folder and leaves the previous
 OUTDIR exactly as it was; after the swap the previous contents are deleted. A folder that was not written by
 ``civic batch`` (no marker file) and is not empty is never replaced.
+
+The staging folder's name carries the writing process's id (``.OUTDIR.tmp-<pid>-<random>``). A batch killed
+with SIGKILL (or a power cut) cannot clean up, so the next run of the same OUTDIR removes the staging folders
+whose process no longer exists — and only those: a live process's folder (a batch still running) is left alone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from evaluator.errors import usage_error
 
 MARKER = ".civic-batch"
+
+
+def _staging_prefix(outdir: Path, kind: str) -> str:
+    return f".{outdir.name}.{kind}-{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (a reused id counts as alive: its folder is kept, the safe side)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def stale_staging(outdir: Path) -> list[Path]:
+    """Staging (``tmp``) and swap (``old``) folders of this OUTDIR left by batches whose process has died."""
+    pattern = re.compile(rf"^\.{re.escape(outdir.name)}\.(tmp|old)-(\d+)-[^/]*$")
+    found = []
+    parent = outdir.parent if str(outdir.parent) else Path(".")
+    if not parent.is_dir():
+        return []
+    for entry in sorted(parent.iterdir()):
+        match = pattern.match(entry.name)
+        if match is None or not entry.is_dir() or entry.is_symlink() or _alive(int(match.group(2))):
+            continue
+        ours = (entry / MARKER).is_file() if match.group(1) == "tmp" else (entry / "previous" / MARKER).is_file() or not any(entry.iterdir())
+        if ours:
+            found.append(entry)
+    return found
+
+
+def remove_stale_staging(outdir: Path, say: Callable[[str], None]) -> list[Path]:
+    """Remove what ``stale_staging`` finds and say so in one Chinese line."""
+    stale = stale_staging(outdir)
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    if stale:
+        say(f"已删除上次中断的 civic batch 留下的临时文件夹（写入它的进程已不存在）：{'、'.join(p.name for p in stale)}")
+    return stale
+
+
+def _say_on_stderr(text: str) -> None:
+    import click
+
+    click.echo(text, err=True)
 
 
 def check_outdir(outdir: Path) -> None:
@@ -49,11 +104,12 @@ def _sigint_held() -> Iterator[None]:
 class Staging:
     """A temporary folder beside OUTDIR; ``commit()`` replaces OUTDIR with it."""
 
-    def __init__(self, outdir: Path):
+    def __init__(self, outdir: Path, say: Callable[[str], None] = _say_on_stderr):
         check_outdir(outdir)
         self.outdir = outdir
         outdir.parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
+        self.removed = remove_stale_staging(outdir, say)
+        self.path = Path(tempfile.mkdtemp(prefix=_staging_prefix(outdir, "tmp"), dir=outdir.parent))
         mask = os.umask(0)
         os.umask(mask)
         os.chmod(self.path, 0o777 & ~mask)  # mkdtemp makes 0700; the output folder gets the usual permissions
@@ -66,7 +122,7 @@ class Staging:
         old: Path | None = None
         with _sigint_held():
             if self.outdir.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{self.outdir.name}.old-", dir=self.outdir.parent))
+                old = Path(tempfile.mkdtemp(prefix=_staging_prefix(self.outdir, "old"), dir=self.outdir.parent))
                 os.rename(self.outdir, old / "previous")
             os.rename(self.path, self.outdir)
         if old is not None:

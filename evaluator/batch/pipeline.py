@@ -2,9 +2,13 @@
 
 Phases: (1) stream the inputs and score each unit in input order, appending result lines to a scratch file;
 (2) re-score units whose not-applicable rules take the batch's peer average; (3) write results.jsonl sorted by
-unit id; (4) render each unit's 自评报告.md and 整改通知书.docx in the workers; (5) render summary.json,
-汇总.xlsx and report.html; (6) swap the staging folder in for OUTDIR. Nothing depends on the clock or on
-``--jobs``: the same inputs give byte-identical outputs.
+unit id; (4) read results.jsonl back once into a ``BatchDigest`` (a compact line per unit, per-rule tallies, the
+units' list rows spooled to disk); (5) render each unit's 自评报告.md and 整改通知书.docx in the workers;
+(6) stream summary.json, 汇总.xlsx and report.html from the digest; (7) swap the staging folder in for OUTDIR.
+Nothing depends on the clock or on ``--jobs``: the same inputs give byte-identical outputs.
+
+Memory: the parent never holds the units' full results (about 0.1 MB each), only the digest (about 1 KB a unit)
+and bounded buffers, so a province-sized batch runs in a few hundred megabytes — see docs/batch.md.
 """
 
 from __future__ import annotations
@@ -29,12 +33,13 @@ from evaluator.batch.sources import (
     input_digests,
     iter_jobs,
 )
-from evaluator.batch.summary import build_summary
+from evaluator.batch.summary import build_summary, write_summary
 from evaluator.batch.unit_files import NoticeSettings, RenderChunk, RenderTask, render_chunk
 from evaluator.compiled import CompiledPack
 from evaluator.errors import UnitDataError, usage_error
+from evaluator.render.batch_digest import BatchDigest
 from evaluator.report import run_report
-from schemas.result import RunReport
+from schemas.result import RunReport, UnitResult
 
 RESULTS = "results.jsonl"
 SUMMARY = "summary.json"
@@ -75,7 +80,7 @@ class BatchOptions:
 
 @dataclass
 class BatchOutcome:
-    report: RunReport
+    report: RunReport  # the run's header and rejected units; its ``units`` are empty (the results are in results.jsonl)
     summary: dict[str, Any]
     warnings: list[dict[str, Any]]
 
@@ -102,14 +107,23 @@ def run_batch(options: BatchOptions, pack: CompiledPack, progress: ProgressFacto
             positions = store.write_sorted(staging.file(RESULTS))
         finally:
             store.close()
-        report = run_report(pack, collector.sorted_results(), options.as_of, collector.rejected_entries())
+        report = run_report(pack, [], options.as_of, collector.rejected_entries())
         report.inputs = input_digests(files, pack)
-        with progress("生成报告", len(positions)) as bar:
-            _render_units(runner, staging, report, options.notice, positions, bar)
-        summary = build_summary(report, pack, options, averages, collector.warning_dicts())
-        _write_reports(staging, report, pack, summary)
+        digest = BatchDigest(report, pack, staging.path)
+        try:
+            with progress("汇总", len(positions)) as bar:
+                _digest(staging.file(RESULTS), digest, bar)
+            if options.as_of is None:
+                report.as_of = digest.shown_as_of()
+            with progress("生成报告", len(positions)) as bar:
+                _render_units(runner, staging, report, options.notice, positions, bar)
+            warnings = collector.warning_dicts()
+            summary = build_summary(digest, options, averages, warnings, runner.engine_log.entries(collector.sources))
+            _write_reports(staging, digest, summary)
+        finally:
+            digest.close()
         staging.commit()
-    return BatchOutcome(report, summary, collector.warning_dicts())
+    return BatchOutcome(report, summary, warnings)
 
 
 def _score(runner: Runner, stream: Iterator[Any], collector: Collector, bar: Any, strict: bool) -> None:
@@ -146,7 +160,7 @@ def _paired(runner: Runner, items: Iterator[tuple[int, Job]]) -> Iterator[list[t
 
 
 def _substitute(runner: Runner, pack: CompiledPack, collector: Collector) -> dict[str, substitute.PeerAverage]:
-    averages = substitute.peer_averages(pack, collector.results.values())
+    averages = substitute.peer_averages(pack, collector.stored_results())
     if not averages or not collector.redo:
         return averages
     subs = substitute.as_substitutes(averages)
@@ -168,12 +182,19 @@ def _render_units(runner: Runner, staging: Staging, report: RunReport, notice: N
         bar.update(done)
 
 
-def _write_reports(staging: Staging, report: RunReport, pack: CompiledPack, summary: dict[str, Any]) -> None:
-    import json
+def _digest(results: Path, digest: BatchDigest, bar: Any) -> None:
+    """One pass over results.jsonl (sorted by unit id: the order of the reports' tie-breaks), one unit at a time."""
+    with results.open(encoding="utf-8") as lines:
+        for line in lines:
+            digest.add(UnitResult.model_validate_json(line))
+            bar.update(1)
 
+
+def _write_reports(staging: Staging, digest: BatchDigest, summary: dict[str, Any]) -> None:
+    """summary.json, 汇总.xlsx and report.html, each streamed to its file (see ``BatchDigest``)."""
     from evaluator.render.html_report import render_html_report
     from evaluator.render.summary_xlsx import render_summary_xlsx
 
-    staging.file(SUMMARY).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    staging.file(WORKBOOK).write_bytes(render_summary_xlsx(report, pack))
-    staging.file(HTML).write_text(render_html_report(report, pack), encoding="utf-8")
+    write_summary(staging.file(SUMMARY), summary)
+    render_summary_xlsx(digest, digest.pack, staging.file(WORKBOOK))
+    render_html_report(digest, digest.pack, staging.file(HTML))

@@ -19,6 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from evaluator.api import LoadedUnit, effective_as_of
+from evaluator.batch.disagreements import Disagreement as CellDisagreement
+from evaluator.batch.disagreements import cents
 from evaluator.compiled import CompiledPack, CompiledRule
 from evaluator.durable_engine.leaves import Leaf, Unencodable, encode, kind_of, pack_leaves
 from evaluator.durable_engine.matcher import DurableMatcher, LeafMatcher, UnitFacts
@@ -30,6 +32,8 @@ from evaluator.engine import (
     ctx_with,
     evaluate_rule,
     find_waiver,
+    substitutable,
+    substitute_peer_average,
 )
 from evaluator.expr import Context, EvalError, Expr, MissingData
 from evaluator.expr.interp import CheckRecord, Interpreter, compare
@@ -52,6 +56,7 @@ class Answers:
 
     sent: set[int]
     held: set[int]
+    trust: bool = False  # True only to show what durable-rules alone would have given, after a disagreement
 
 
 class LeafInterpreter(Interpreter):
@@ -80,7 +85,7 @@ class LeafInterpreter(Interpreter):
         if leaf.index not in self.answers.sent:
             return reference  # value not sent (invariant) or batch invalid: the reference's comparison
         held = leaf.index in self.answers.held
-        if held != reference:
+        if held != reference and not self.answers.trust:
             raise Disagreement(f"{leaf.rule_id} {leaf.name}")
         return held
 
@@ -107,6 +112,7 @@ class DurableOutcome:
     invalid_units: dict[str, str] = field(default_factory=dict)
     disagreements: list[str] = field(default_factory=list)
     restarts: int = 0
+    cells: list[CellDisagreement] = field(default_factory=list)
 
 
 def _operand_values(pack: CompiledPack, by_rule: dict[str, list[Leaf]], item: LoadedUnit, as_of: dt.date) -> dict[int, Any]:
@@ -135,7 +141,8 @@ def _bind(rule: CompiledRule, leaves: dict[int, Leaf], answers: Answers) -> Comp
 
 
 def score_units_durable_detailed(pack: CompiledPack, units: list[LoadedUnit], as_of: dt.date | None, waivers: list[Waiver],
-                                 matcher: LeafMatcher | None = None) -> DurableOutcome:
+                                 matcher: LeafMatcher | None = None,
+                                 substitutes: dict[str, tuple[Decimal, int]] | None = None) -> DurableOutcome:
     rules = [r for r in pack.scored_rules() if r.rule.status == "stable"]
     leaves = pack_leaves(pack, rules)
     by_rule: dict[str, list[Leaf]] = {}
@@ -147,7 +154,9 @@ def score_units_durable_detailed(pack: CompiledPack, units: list[LoadedUnit], as
         facts.append((uid, _operand_values(pack, by_rule, item, effective_as_of(item.unit, as_of))))
     matcher = matcher or DurableMatcher(leaves)
     held = matcher.match(facts)
-    invalid = getattr(matcher, "invalid", {})
+    invalid = dict(getattr(matcher, "invalid", {}))
+    if hasattr(matcher, "invalid"):
+        matcher.invalid.clear()  # a matcher reused for the next call (civic batch) starts with a clean record
     outcome = DurableOutcome([], fallback, len(leaves), sum(len(v) for _, v in facts), restarts=getattr(matcher, "restarts", 0))
     held_by_unit: dict[int, set[int]] = {}
     for uid, leaf_index in held:
@@ -163,6 +172,8 @@ def score_units_durable_detailed(pack: CompiledPack, units: list[LoadedUnit], as
         evals: list[RuleEval] = []
         for rule in rules:
             ev = _evaluate(pack, rule, by_rule, answers, item, ctx, when, labels, outcome)
+            if substitutes and rule.id in substitutes and substitutable(rule, item.unit, ev):
+                ev = substitute_peer_average(ev, rule, *substitutes[rule.id])  # as the reference: before the waiver
             evals.append(apply_waiver(ev, find_waiver(waivers, item.unit.unit.id, rule.id), when))
         vetoes: list[tuple[Any, Any, Any]] = []
         for rule in pack.veto_rules():
@@ -184,15 +195,33 @@ def _evaluate(pack: CompiledPack, rule: CompiledRule, by_rule: dict[str, list[Le
     except Disagreement as exc:
         outcome.disagreements.append(f"{item.unit.unit.id} {exc}")
         outcome.fallback[rule.id] = DISAGREE
-        return evaluate_rule(pack, rule, item.unit, ctx, item.values, when, labels)
+        reference = evaluate_rule(pack, rule, item.unit, ctx, item.values, when, labels)
+        outcome.cells.append(_cell(pack, rule, leaves, answers, item, ctx, when, labels, reference, str(exc)))
+        return reference
 
 
-def score_units_durable(pack: CompiledPack, units: list[LoadedUnit], as_of: dt.date | None,
-                        waivers: list[Waiver]) -> tuple[list[UnitResult], dict[str, str]]:
+def _cell(pack: CompiledPack, rule: CompiledRule, leaves: list[Leaf], answers: Answers, item: LoadedUnit, ctx: Context,
+          when: dt.date, labels: dict[str, str], reference: RuleEval, leaf: str) -> CellDisagreement:
+    """The disagreement as a cell: what the rule would have scored on durable-rules' answers alone, beside the
+    reference's (kept) result, so the batch report shows both as for the SQL engine."""
+    trusting = Answers(answers.sent, answers.held, trust=True)
+    bound = _bind(rule, {id(leaf.node): leaf for leaf in leaves}, trusting)
+    try:
+        engine = evaluate_rule(pack, bound, item.unit, ctx, item.values, when, labels).result
+        engine_outcome, engine_points = engine.outcome, cents(engine.earned)
+    except Exception:  # noqa: BLE001 - durable's answers led nowhere the reference can score: shown as an error
+        engine_outcome, engine_points = "error", None
+    detail = f"条件 {leaf.split(' ', 1)[-1]} 的判定不同"
+    return CellDisagreement(item.unit.unit.id, rule.id, "durable", engine_outcome, engine_points,
+                            reference.result.outcome, cents(reference.result.earned), detail)
+
+
+def score_units_durable(pack: CompiledPack, units: list[LoadedUnit], as_of: dt.date | None, waivers: list[Waiver],
+                        substitutes: dict[str, tuple[Decimal, int]] | None = None) -> tuple[list[UnitResult], dict[str, str]]:
     """Same contract as ``evaluator.sqlc.engine.score_units_sql``: results, and rule id → why it was
     evaluated by the reference. Raises ``UsageError`` (U054) when durable-rules is not installed."""
     require_durable()
-    outcome = score_units_durable_detailed(pack, units, as_of, waivers)
+    outcome = score_units_durable_detailed(pack, units, as_of, waivers, substitutes=substitutes)
     return outcome.results, outcome.fallback
 
 

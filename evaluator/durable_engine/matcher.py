@@ -72,6 +72,7 @@ class DurableMatcher:
     invalid: dict[int, str] = field(default_factory=dict)  # uid → why its batch was not trusted
     restarts: int = 0
     child_threads: int | None = None
+    keep_child: bool = False  # civic batch: one child per worker for all its chunks (``close()`` at the end)
 
     def __post_init__(self) -> None:
         self.definitions, self.where = rulesets(self.leaves)
@@ -143,8 +144,13 @@ class DurableMatcher:
                 else:
                     matched |= result
         finally:
-            self._stop()
+            if not self.keep_child:
+                self._stop()
         return matched
+
+    def close(self) -> None:
+        """Stop the child a ``keep_child`` matcher kept running between calls."""
+        self._stop()
 
     def _run_batch(self, number: int, batch: list[UnitFacts]) -> set[tuple[int, int]] | str:
         if self._process is None:

@@ -1,7 +1,8 @@
 """Batch statistics shared by 汇总.xlsx and report.html: ranks, roll-ups, rule failure rates, histogram.
 
-Every number here is derived from the ``RunReport`` only (never re-scored), with ``Decimal`` sums rounded half-up to
-two places, so the workbook and the web page always show the same figures for the same run.
+Every number here is derived from the run's results only (never re-scored) — the compact per-unit lines of a
+``BatchDigest`` — with ``Decimal`` sums rounded half-up to two places, so the workbook and the web page always show
+the same figures for the same run.
 """
 
 from __future__ import annotations
@@ -9,14 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from evaluator.compiled import CompiledPack
-from evaluator.ranking import RankInfo, rank_units
-from schemas.result import RuleResult, RunReport, UnitResult
+from evaluator.ranking import RankInfo
+from schemas.result import RuleResult, RunReport
+
+if TYPE_CHECKING:
+    from evaluator.render.batch_digest import UnitLine
 
 #: Region roll-up levels: region path depth → Chinese level name (path[0] is the 省).
 REGION_LEVELS: tuple[tuple[int, str], ...] = ((2, "市"), (3, "区县"), (4, "街道"))
@@ -59,25 +64,18 @@ def display_width(text: str) -> int:
 
 @dataclass(frozen=True)
 class Ranked:
-    unit: UnitResult
+    unit: UnitLine
     rank: RankInfo
 
 
-def ranked_units(report: RunReport) -> list[Ranked]:
-    """Units in ranking order (rank, then unit id — the documented tie order of ``evaluator.ranking``)."""
-    ranks = rank_units(report.units)
-    rows = [Ranked(u, ranks[u.unit.id]) for u in report.units]
-    return sorted(rows, key=lambda r: (r.rank.overall, r.unit.unit.id))
-
-
-def region_path(unit: UnitResult, level: int) -> str | None:
+def region_path(unit: UnitLine, level: int) -> str | None:
     """The unit's region at ``level`` (e.g. 3 → 浙江省/杭州市/余杭区); ``None`` when the path is shorter."""
     if len(unit.unit.region) < level:
         return None
     return "/".join(unit.unit.region[:level])
 
 
-def short_region(unit: UnitResult, level: int = 3) -> str:
+def short_region(unit: UnitLine, level: int = 3) -> str:
     """A compact region label without the province, for “where” columns (杭州市/余杭区)."""
     path = unit.unit.region[:level]
     return "/".join(path[1:] if len(path) > 1 else path) or "（未填区域）"
@@ -98,7 +96,7 @@ class GroupStats:
     maximum: float
 
 
-def group_stats(dimension: str, name: str, members: list[UnitResult], full_marks: float) -> GroupStats:
+def group_stats(dimension: str, name: str, members: list[UnitLine], full_marks: float) -> GroupStats:
     totals = [dec(u.total) for u in members]
     average = sum(totals, Decimal(0)) / len(totals)
     passed = sum(1 for u in members if u.passed)
@@ -109,8 +107,8 @@ def group_stats(dimension: str, name: str, members: list[UnitResult], full_marks
     )
 
 
-def _bucket(units: Iterable[UnitResult], key: Callable[[UnitResult], str | None]) -> dict[str, list[UnitResult]]:
-    buckets: dict[str, list[UnitResult]] = defaultdict(list)
+def _bucket(units: Iterable[UnitLine], key: Callable[[UnitLine], str | None]) -> dict[str, list[UnitLine]]:
+    buckets: dict[str, list[UnitLine]] = defaultdict(list)
     for unit in units:
         k = key(unit)
         if k is not None:
@@ -118,32 +116,32 @@ def _bucket(units: Iterable[UnitResult], key: Callable[[UnitResult], str | None]
     return dict(sorted(buckets.items()))
 
 
-def _region_at(unit: UnitResult, level: int) -> str | None:
+def _region_at(unit: UnitLine, level: int) -> str | None:
     return region_path(unit, level)
 
 
-def region_rollup(report: RunReport, pack: CompiledPack, levels: tuple[tuple[int, str], ...] = REGION_LEVELS) -> list[GroupStats]:
+def region_rollup(units: Sequence[UnitLine], pack: CompiledPack, levels: tuple[tuple[int, str], ...] = REGION_LEVELS) -> list[GroupStats]:
     """Roll-up by 市 / 区县 / 街道; units whose region path is too short are left out of that level only."""
     rows: list[GroupStats] = []
     for level, label in levels:
-        for name, members in _bucket(report.units, functools.partial(_region_at, level=level)).items():
+        for name, members in _bucket(units, functools.partial(_region_at, level=level)).items():
             rows.append(group_stats(label, name, members, pack.meta.full_marks))
     return rows
 
 
-def type_rollup(report: RunReport, pack: CompiledPack) -> list[GroupStats]:
+def type_rollup(units: Sequence[UnitLine], pack: CompiledPack) -> list[GroupStats]:
     """Roll-up by unit type, then by competition group (组别)."""
     rows = [group_stats("单位类型", name, members, pack.meta.full_marks)
-            for name, members in _bucket(report.units, lambda u: u.unit.type).items()]
+            for name, members in _bucket(units, lambda u: u.unit.type).items()]
     rows += [group_stats("组别", name, members, pack.meta.full_marks)
-             for name, members in _bucket(report.units, lambda u: u.unit.group or "（未分组）").items()]
+             for name, members in _bucket(units, lambda u: u.unit.group or "（未分组）").items()]
     return rows
 
 
-def overall_stats(report: RunReport, pack: CompiledPack) -> GroupStats | None:
-    if not report.units:
+def overall_stats(units: Sequence[UnitLine], pack: CompiledPack) -> GroupStats | None:
+    if not units:
         return None
-    return group_stats("全部", "全部单位", report.units, pack.meta.full_marks)
+    return group_stats("全部", "全部单位", list(units), pack.meta.full_marks)
 
 
 @dataclass(frozen=True)
@@ -169,38 +167,12 @@ def lost_points(result: RuleResult) -> bool:
     return result.lost > 0 or result.outcome in LOST_OUTCOMES
 
 
-def _node_title(pack: CompiledPack, code: str) -> str:
+def node_title(pack: CompiledPack, code: str) -> str:
+    """The top-level 测评项目 of a leaf, as “A1 组织领导” (the 测评项目 column of the failure statistics)."""
     chain = pack.leaf_ancestors(code)
     top = chain[-1] if chain else code
     info = pack.nodes.get(top)
     return f"{top} {info.node.title}" if info else code
-
-
-def rule_failure_stats(report: RunReport, pack: CompiledPack, region_level: int = 3, top_n: int = 3) -> list[RuleStats]:
-    """Per rule: applicable units, units that lost points (by outcome), failure rate, points lost, worst regions.
-
-    Sorted most-failed first (rate, then points lost, then rule id) — the “which standards fail most” view.
-    """
-    by_rule: dict[str, list[tuple[UnitResult, RuleResult]]] = defaultdict(list)
-    for unit in report.units:
-        for result in unit.rules:
-            by_rule[result.rule_id].append((unit, result))
-    stats: list[RuleStats] = []
-    for rule_id, pairs in by_rule.items():
-        first = pairs[0][1]
-        applicable = [(u, r) for u, r in pairs if r.outcome not in EXCLUDED_OUTCOMES]
-        losing = [(u, r) for u, r in applicable if lost_points(r)]
-        outcomes = Counter(r.outcome for _, r in losing)
-        regions = Counter(short_region(u, region_level) for u, _ in losing)
-        stats.append(RuleStats(
-            rule_id=rule_id, code=first.code or "", title=first.title, node=_node_title(pack, first.node),
-            method=first.method, applicable=len(applicable), lost_units=len(losing), failed=outcomes["fail"],
-            partial=outcomes["partial"], missing=outcomes["missing"],
-            failure_rate=q2(Decimal(len(losing)) / len(applicable) * 100) if applicable else 0.0,
-            points_lost=q2(sum((dec(r.lost) for _, r in losing), Decimal(0))),
-            top_regions=sorted(regions.items(), key=lambda kv: (-kv[1], kv[0]))[:top_n],
-        ))
-    return sorted(stats, key=lambda s: (-s.failure_rate, -s.points_lost, s.rule_id))
 
 
 @dataclass(frozen=True)
@@ -215,10 +187,6 @@ def top_nodes(pack: CompiledPack) -> list[TopNode]:
     """Top-level 测评项目 that carry points (否决项 nodes worth 0 are left out of score matrices)."""
     return [TopNode(code, info.node.title, info.node.points, info.node.bonus)
             for code, info in pack.nodes.items() if info.depth == 1 and (info.node.points > 0 or info.node.bonus)]
-
-
-def node_earned(unit: UnitResult) -> dict[str, float]:
-    return {n.code: n.earned for n in unit.nodes}
 
 
 @dataclass(frozen=True)
@@ -237,12 +205,12 @@ def _fmt(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 
-def histogram(report: RunReport, pack: CompiledPack, bins: int = 10) -> list[Bin]:
+def histogram(units: Iterable[UnitLine], pack: CompiledPack, bins: int = 10) -> list[Bin]:
     """Score distribution over [0, full_marks] in equal bins; the top bin includes full marks."""
     full = pack.meta.full_marks
     width = full / bins
     counts = [0] * bins
-    for unit in report.units:
+    for unit in units:
         index = min(int(unit.total / width), bins - 1) if unit.total > 0 else 0
         counts[index] += 1
     return [Bin(i * width, (i + 1) * width, counts[i], (i + 1) * width <= pack.meta.pass_mark) for i in range(bins)]

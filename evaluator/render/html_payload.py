@@ -4,6 +4,7 @@ Why: rendering every unit's 测评项目/缺项/整改 tables as HTML makes a 10
 browser cannot open in reasonable time. The details are instead embedded once as JSON with a string table (rule
 titles, requirements, roles and region names repeat across thousands of units and are stored once), and a unit's
 section is drawn only when it is opened (small batches open every section at load; printing opens all).
+The records are written one unit at a time to a scratch file and copied into the page, never held together.
 
 Safety: the script builds the section with ``textContent`` only (never ``innerHTML``), and the JSON is embedded
 with ``<``, ``>``, ``&`` and the JavaScript line separators escaped, so no unit text can end the script element.
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
-from evaluator.compiled import CompiledPack
 from evaluator.explain import fmt_number as _fmt_number
-from evaluator.render.batch_stats import DEFICIENCY_KIND_LABELS, Ranked, chinese_period, top_nodes
+from evaluator.render.batch_stats import Ranked, chinese_period, top_nodes
+
+if TYPE_CHECKING:
+    from evaluator.render.batch_digest import BatchDigest
 
 #: Scores repeat across thousands of units; formatting through ``Decimal`` is the costly part, so it is cached.
 fmt_number = functools.lru_cache(maxsize=8192)(_fmt_number)
@@ -39,48 +42,60 @@ class StringTable:
         return found
 
 
-def _clause(code: str | None, title: str) -> str:
-    return f"{code} {title}" if code else title
+def unit_record(r: Ranked, page: tuple[Any, ...], s: StringTable) -> dict[str, Any]:
+    """One unit's details; every text is a string-table index, numbers are pre-formatted like the rest of the page.
 
-
-def unit_record(r: Ranked, pack: CompiledPack, node_codes: list[str], s: StringTable) -> dict[str, Any]:
-    """One unit's details; every text is a string-table index, numbers are pre-formatted like the rest of the page."""
+    ``page`` is what ``BatchDigest`` kept of the unit (node scores, 缺项, 整改, 否决, 说明 texts); texts are interned
+    in the page's order (nodes, facts, 缺项, 整改, 否决, 说明), which fixes their indices.
+    """
     u = r.unit
-    ratio = pack.meta.pass_mark / pack.meta.full_marks * 100
-    by_code = {n.code: n for n in u.nodes}
-    nodes: list[list[int] | None] = []
-    for code in node_codes:
-        n = by_code.get(code)
-        nodes.append(None if n is None else
-                     [s(fmt_number(n.earned)), s(fmt_number(n.max)), s(fmt_number(n.rate)), int(n.max > 0 and n.rate < ratio)])
-    facts = [u.unit.id, u.unit.type, "/".join(u.unit.region) or "—", u.unit.group or "—", "、".join(u.unit.responsible) or "—",
+    node_texts, deficiencies, rectifications, vetoes, notes = page
+    nodes: list[list[int] | None] = [None if n is None else [s(n[0]), s(n[1]), s(n[2]), n[3]] for n in node_texts]
+    facts = [u.id, u.type, "/".join(u.region) or "—", u.group or "—", "、".join(u.responsible) or "—",
              chinese_period(u.period), u.as_of,
              fmt_number(u.total_without_waivers) if u.total_without_waivers != u.total else ""]
     return {
         "f": [s(x) for x in facts],
         "k": [r.rank.in_group or 0, r.rank.in_region or 0],
         "n": nodes,
-        "d": [[s(_clause(d.code, d.title)), s(d.rule_id), s(DEFICIENCY_KIND_LABELS.get(d.kind, d.kind)), s(d.name), s(d.detail),
-               s(fmt_number(d.points_recoverable))] for d in u.deficiencies],
-        "r": [[s(x.problem), s(_clause(x.code, x.title)), s(x.rule_id), s(x.requirement), s(x.role), s(x.due), s(x.severity),
-               s(fmt_number(x.points_recoverable))] for x in u.rectifications],
-        "v": [s(f"否决项：{v.title} — {v.date} 发生“{v.incident}”：{v.effect}") for v in u.vetoes],
-        "o": [s(f"说明：{note}") for note in u.notes],
+        "d": [[s(x) for x in item] for item in deficiencies],
+        "r": [[s(x) for x in item] for item in rectifications],
+        "v": [s(text) for text in vetoes],
+        "o": [s(text) for text in notes],
     }
 
 
-def payload(ranked: list[Ranked], pack: CompiledPack) -> dict[str, Any]:
-    """``{"s": strings, "nodes": [[code, title]], "units": [...]}`` with units in ranking order (index = data-i)."""
+def write_payload(digest: BatchDigest, scratch: IO[str]) -> list[str]:
+    """Write the units' JSON records (ranking order, index = data-i) to ``scratch``, comma-separated, escaped;
+    return the string table, which the page places before them (``{"nodes": …, "s": …, "units": […]}``)."""
     table = StringTable()
-    nodes = top_nodes(pack)
-    codes = [n.code for n in nodes]
-    units = [unit_record(r, pack, codes, table) for r in ranked]
-    return {"s": table.items, "nodes": [[n.code, n.title] for n in nodes], "units": units}
+    for index, r in enumerate(digest.ranked):
+        page, _, _ = digest.details(r.unit)
+        record = json.dumps(unit_record(r, page, table), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        scratch.write(("," if index else "") + escape_json(record))
+    return table.items
+
+
+def write_payload_head(digest: BatchDigest, strings: list[str], out: IO[str]) -> None:
+    """The JSON document's opening, up to the units' list, exactly as ``json.dumps(..., sort_keys=True)`` writes it;
+    the string table is written one string at a time (as one text it would be tens of megabytes, several times over)."""
+    dump = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+    out.write(escape_json('{"nodes":' + dump([[n.code, n.title] for n in top_nodes(digest.pack)]) + ',"s":['))
+    for index, text in enumerate(strings):
+        out.write(("," if index else "") + escape_json(dump(text)))
+    out.write('],"units":[')
+
+
+PAYLOAD_TAIL = "]}"
+
+
+def escape_json(text: str) -> str:
+    """Make JSON text safe inside ``<script type="application/json">`` (no ``</script>``, no HTML parsing hazards)."""
+    for raw, escaped in _JSON_ESCAPES.items():
+        text = text.replace(raw, escaped)
+    return text
 
 
 def embed_json(data: dict[str, Any]) -> str:
     """JSON safe to place inside ``<script type="application/json">`` (no ``</script>``, no HTML parsing hazards)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    for raw, escaped in _JSON_ESCAPES.items():
-        text = text.replace(raw, escaped)
-    return text
+    return escape_json(json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True))

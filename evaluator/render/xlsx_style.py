@@ -5,6 +5,9 @@ a Python object per cell (about a gigabyte at that size), the streaming mode wri
 is that everything about a sheet (widths, freeze, filter, print setup, conditional formats) must be known before
 the first row is written, which the ``SheetSpec`` provides.
 
+Rows may be a list or any re-iterable source (rows streamed back from a scratch file, for a province's 整改清单):
+a sheet is walked twice — once to fit the column widths and count the rows, once to write them — and never held.
+
 The workbook's default font (font 0, used by every unstyled cell) is replaced by a CJK font so that plain cells
 need no per-cell style — per-cell styling roughly doubles the write time.
 """
@@ -12,8 +15,8 @@ need no per-cell style — per-cell styling roughly doubles the write time.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
@@ -62,12 +65,14 @@ class Column:
 
 @dataclass
 class SheetSpec:
-    """Everything needed to stream one printable sheet. ``formats`` add conditional formats by column header."""
+    """Everything needed to stream one printable sheet. ``formats`` add conditional formats by column header.
+
+    ``rows`` must be re-iterable (each ``iter()`` starts from the first row): a list, or a streamed source."""
 
     title: str
     heading: str
     columns: list[Column]
-    rows: list[list[Any]]
+    rows: Iterable[Sequence[Any]]
     formats: list[tuple[str, Callable[[], Rule]]] = field(default_factory=list)
     freeze_cols: int = 0
     empty_note: str = "无"
@@ -83,20 +88,31 @@ def _cell_text(value: Any, kind: str) -> str:
     return str(value)
 
 
+class _Widths:
+    """The widest cell of each column (CJK counted double), accumulated row by row."""
+
+    def __init__(self, columns: list[Column]) -> None:
+        self.columns = columns
+        self.widest = [display_width(c.header) for c in columns]
+
+    def add(self, row: Sequence[Any]) -> None:
+        for index, column in enumerate(self.columns):
+            if column.width is None:
+                for line in _cell_text(row[index], column.kind).split("\n"):
+                    self.widest[index] = max(self.widest[index], display_width(line))
+
+    def fitted(self) -> list[float]:
+        """Widths fitted to the widest cell, capped for wrapped text columns; a column's fixed width wins."""
+        return [column.width if column.width is not None else min(max(widest + 2, MIN_WIDTH), WRAP_WIDTH if column.wrap else 60)
+                for column, widest in zip(self.columns, self.widest, strict=True)]
+
+
 def fitted_widths(spec: SheetSpec) -> list[float]:
-    """Column widths fitted to the widest cell (CJK counted double), capped for wrapped text columns."""
-    widths: list[float] = []
-    for index, column in enumerate(spec.columns):
-        if column.width is not None:
-            widths.append(column.width)
-            continue
-        widest = display_width(column.header)
-        for row in spec.rows:
-            for line in _cell_text(row[index], column.kind).split("\n"):
-                widest = max(widest, display_width(line))
-        cap = WRAP_WIDTH if column.wrap else 60
-        widths.append(min(max(widest + 2, MIN_WIDTH), cap))
-    return widths
+    """Column widths fitted to the widest cell of ``spec.rows`` (CJK counted double), capped for wrapped text columns."""
+    widths = _Widths(spec.columns)
+    for row in spec.rows:
+        widths.add(row)
+    return widths.fitted()
 
 
 def new_workbook() -> Workbook:
@@ -145,7 +161,7 @@ class _StyleCache:
             self.arrays[key] = template._style
         return self.arrays[key]
 
-    def row(self, columns: list[Column], row: list[Any]) -> list[Any]:
+    def row(self, columns: list[Column], row: Sequence[Any]) -> list[Any]:
         """Plain values where the default style suffices; styled cells only for wrapped text and number formats."""
         out: list[Any] = []
         for column, value in zip(columns, row, strict=True):
@@ -158,7 +174,7 @@ class _StyleCache:
         return out
 
 
-def _setup_print(ws: WriteOnlyWorksheet, spec: SheetSpec) -> None:
+def _setup_print(ws: WriteOnlyWorksheet, spec: SheetSpec, title: str) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = PAPER_A4
     ws.page_setup.fitToWidth = 1
@@ -172,39 +188,80 @@ def _setup_print(ws: WriteOnlyWorksheet, spec: SheetSpec) -> None:
     ws.oddHeader.center.size = 12
     ws.oddHeader.center.font = f"{CJK_FONT},Bold"
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.right.text = spec.title
+    ws.oddFooter.right.text = title
+
+
+@dataclass
+class _Part:
+    """One sheet of a (possibly split) list: its title, row count and fitted widths."""
+
+    title: str
+    rows: int
+    widths: list[float]
+
+
+def _measure(spec: SheetSpec, limit: int) -> list[_Part]:
+    """First walk over the rows: how many sheets, and each one's rows and widths (an empty list gets its note row)."""
+    parts: list[_Part] = []
+    widths = _Widths(spec.columns)
+    count = 0
+    for row in spec.rows:
+        if count == limit:
+            parts.append(_Part(_part_title(spec, len(parts)), count, widths.fitted()))
+            widths, count = _Widths(spec.columns), 0
+        widths.add(row)
+        count += 1
+    if count == 0 and not parts:
+        widths.add(_empty_row(spec))
+    parts.append(_Part(_part_title(spec, len(parts)), count, widths.fitted()))
+    return parts
+
+
+def _part_title(spec: SheetSpec, index: int) -> str:
+    return spec.title if index == 0 else f"{spec.title}（续{index}）"
+
+
+def _empty_row(spec: SheetSpec) -> list[Any]:
+    return [spec.empty_note] + [None] * (len(spec.columns) - 1)
 
 
 def write_sheet(wb: Workbook, spec: SheetSpec) -> None:
     """Stream ``spec`` into one sheet, or several (“整改清单（续1）”…) when it exceeds Excel's row limit."""
-    if len(spec.rows) <= MAX_DATA_ROWS:
-        _write_one(wb, spec)
+    limit = MAX_DATA_ROWS
+    parts = _measure(spec, limit)
+    if parts[0].rows == 0:
+        ws = _start_sheet(wb, spec, parts[0])
+        ws.append(_StyleCache(ws).row(spec.columns, _empty_row(spec)))
         return
-    for part, start in enumerate(range(0, len(spec.rows), MAX_DATA_ROWS)):
-        title = spec.title if part == 0 else f"{spec.title}（续{part}）"
-        _write_one(wb, replace(spec, title=title, rows=spec.rows[start:start + MAX_DATA_ROWS]))
+    index, written = 0, 0
+    ws = _start_sheet(wb, spec, parts[0])
+    styles = _StyleCache(ws)
+    for row in spec.rows:
+        if written == limit:
+            index, written = index + 1, 0
+            ws = _start_sheet(wb, spec, parts[index])
+            styles = _StyleCache(ws)
+        ws.append(styles.row(spec.columns, row))
+        written += 1
 
 
-def _write_one(wb: Workbook, spec: SheetSpec) -> None:
-    """Header row, data rows, widths, freeze, filter, print setup and conditional colours of one sheet."""
-    ws = wb.create_sheet(spec.title)
-    rows = spec.rows or [[spec.empty_note] + [None] * (len(spec.columns) - 1)]
-    last_row = len(rows) + 1
+def _start_sheet(wb: Workbook, spec: SheetSpec, part: _Part) -> WriteOnlyWorksheet:
+    """A new sheet with everything that must precede its rows: widths, freeze, filter, print setup, colours, header."""
+    ws = wb.create_sheet(part.title)
+    last_row = max(part.rows, 1) + 1
     last_col = get_column_letter(len(spec.columns))
-    for index, width in enumerate(fitted_widths(replace(spec, rows=rows)), start=1):
+    for index, width in enumerate(part.widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = f"{get_column_letter(spec.freeze_cols + 1)}2"
     ws.auto_filter.ref = f"A1:{last_col}{last_row}"
-    _setup_print(ws, spec)
+    _setup_print(ws, spec, part.title)
     letters = {c.header: get_column_letter(i) for i, c in enumerate(spec.columns, start=1)}
     for header, make_rule in spec.formats:
-        if spec.rows:
+        if part.rows:
             ws.conditional_formatting.add(f"{letters[header]}2:{letters[header]}{last_row}", make_rule())
     ws.row_dimensions[1].height = 30
     ws.append(_header_cells(ws, spec))
-    styles = _StyleCache(ws)
-    for row in rows:
-        ws.append(styles.row(spec.columns, row))
+    return ws
 
 
 def text_equals(text: str, fill: PatternFill, font: Font | None = None) -> Callable[[], Rule]:

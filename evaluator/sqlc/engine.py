@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from evaluator.api import LoadedUnit, effective_as_of
+from evaluator.batch.disagreements import Disagreement, cents, differs, points
 from evaluator.compiled import CompiledPack
 from evaluator.engine import (
     RuleEval,
@@ -62,8 +63,12 @@ def _compact_pass(pack: CompiledPack, rule_id: str, earned: Decimal) -> RuleEval
 
 
 def score_units_sql(pack: CompiledPack, units: list[LoadedUnit], as_of: dt.date | None, waivers: list[Waiver],
-                    backend: str = "duckdb", substitutes: dict[str, tuple[Decimal, int]] | None = None) -> tuple[list[UnitResult], dict[str, str]]:
-    """Score units with SQL; returns the results and the rules that fell back to the reference (id → reason)."""
+                    backend: str = "duckdb", substitutes: dict[str, tuple[Decimal, int]] | None = None,
+                    disagreements: list[Disagreement] | None = None) -> tuple[list[UnitResult], dict[str, str]]:
+    """Score units with SQL; returns the results and the rules that fell back to the reference (id → reason).
+
+    Every non-pass cell is re-evaluated by the reference (for its explanation) and the reference's result is kept;
+    where its outcome or points differ from the SQL cell, the cell is appended to ``disagreements`` (if given)."""
     run = sql_cells(pack, units, as_of, backend)
     labels = {**{f.name: f.label or f.name for f in pack.file.fields}, **{k.id: k.label or k.id for k in pack.file.evidence_kinds}}
     compiled = {r.rule_id for r in run.pack_sql.rules}
@@ -80,6 +85,8 @@ def score_units_sql(pack: CompiledPack, units: list[LoadedUnit], as_of: dt.date 
                 ev = _compact_pass(pack, rule.id, cell[1])
             else:
                 ev = evaluate_rule(pack, rule, item.unit, ctx, item.values, when, labels)
+                if cell is not None and disagreements is not None:
+                    _check_cell(disagreements, item.unit.unit.id, rule.id, cell, ev)
             if substitutes and rule.id in substitutes and substitutable(rule, item.unit, ev):
                 ev = substitute_peer_average(ev, rule, *substitutes[rule.id])
             evals.append(apply_waiver(ev, find_waiver(waivers, item.unit.unit.id, rule.id), when))
@@ -90,3 +97,9 @@ def score_units_sql(pack: CompiledPack, units: list[LoadedUnit], as_of: dt.date 
                 vetoes.append((rule, vr, hit))
         results.append(build_unit_result(pack, item.unit, ctx, evals, vetoes, when))
     return results, run.pack_sql.fallback
+
+
+def _check_cell(found: list[Disagreement], unit_id: str, rule_id: str, cell: Cell, ev: RuleEval) -> None:
+    """Record the SQL cell if the reference (which is kept) gives another outcome or other points."""
+    if differs(cell[0], cell[1], ev.result.outcome, ev.result.earned):
+        found.append(Disagreement(unit_id, rule_id, "sql", cell[0], points(cell[1]), ev.result.outcome, cents(ev.result.earned)))

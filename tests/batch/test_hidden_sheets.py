@@ -62,3 +62,24 @@ def test_hidden_unknown_sheet_is_ignored_with_warning(tmp_path: Path, wmdw: Any)
     result, summary = _batch(tmp_path, book)
     assert "工作表「草稿」是隐藏的，且不是本测评体系的工作表，已忽略" in result.output
     assert [w["code"] for w in summary["warnings"]] == ["D320"]
+
+
+def test_terminal_shows_at_most_twenty_warnings_of_a_code(tmp_path: Path, wmdw: Any) -> None:
+    """25 workbooks with a hidden 事件 sheet: 20 warnings printed, a line for the other 5; summary.json has all 25."""
+    folder = tmp_path / "收回"
+    folder.mkdir()
+    for n in range(25):
+        (folder / str(n)).mkdir()
+        book = _workbook(folder / str(n), wmdw, "事件")
+        unit = yaml.safe_load(BASE.read_text(encoding="utf-8"))
+        wb = openpyxl.load_workbook(book)
+        wb["单位"]["A2"] = f"{unit['unit']['id'][:-2]}{n:02d}"
+        wb.save(folder / f"单位{n:02d}.xlsx")
+    for n in range(25):
+        (folder / str(n) / "单位.xlsx").unlink()
+        (folder / str(n)).rmdir()
+    result = CliRunner().invoke(main, ["batch", str(folder), "--pack", "wmdw", "-o", str(tmp_path / "out")])
+    assert result.output.count("warning[D320]") == 20, result.output
+    assert "……另有 5 条 D320 警告未逐条显示" in result.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert len(summary["warnings"]) == 25
