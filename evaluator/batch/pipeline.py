@@ -23,6 +23,7 @@ from typing import Any
 from evaluator.batch import substitute
 from evaluator.batch.collect import Collector
 from evaluator.batch.outputs import LineStore, Staging
+from evaluator.batch.parquet_out import ResultsParquet
 from evaluator.batch.runner import Runner, Settings, Substitutes, chunks, score_chunk
 from evaluator.batch.sources import (
     FileJob,
@@ -111,8 +112,8 @@ def run_batch(options: BatchOptions, pack: CompiledPack, progress: ProgressFacto
         report.inputs = input_digests(files, pack)
         digest = BatchDigest(report, pack, staging.path)
         try:
-            with progress("汇总", len(positions)) as bar:
-                _digest(staging.file(RESULTS), digest, bar)
+            with progress("汇总", len(positions)) as bar, ResultsParquet(staging.path) as parquet:
+                _digest(staging.file(RESULTS), digest, parquet, bar)
             if options.as_of is None:
                 report.as_of = digest.shown_as_of()
             with progress("生成报告", len(positions)) as bar:
@@ -182,11 +183,14 @@ def _render_units(runner: Runner, staging: Staging, report: RunReport, notice: N
         bar.update(done)
 
 
-def _digest(results: Path, digest: BatchDigest, bar: Any) -> None:
-    """One pass over results.jsonl (sorted by unit id: the order of the reports' tie-breaks), one unit at a time."""
+def _digest(results: Path, digest: BatchDigest, parquet: ResultsParquet, bar: Any) -> None:
+    """One pass over results.jsonl (sorted by unit id: the order of the reports' tie-breaks), one unit at a time:
+    into the reports' digest and the two Parquet result files."""
     with results.open(encoding="utf-8") as lines:
         for line in lines:
-            digest.add(UnitResult.model_validate_json(line))
+            unit = UnitResult.model_validate_json(line)
+            digest.add(unit)
+            parquet.add(unit)
             bar.update(1)
 
 
