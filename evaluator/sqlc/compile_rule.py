@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlglot import exp
@@ -210,6 +210,18 @@ def evidence_gaps(rule: CompiledRule, ctx: Ctx) -> exp.Expression:
 NARROW = "DECIMAL(18,10)"
 
 
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def constant_of(e: exp.Expression | None) -> Decimal | None:
+    """The value of a numeric constant built by ``num`` (a CAST of a number literal), else None."""
+    if isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal) and not e.this.is_string:
+        return Decimal(e.this.this)
+    return None
+
+
 @dataclass(frozen=True)
 class CompiledSQL:
     """One rule in SQL, in two stages so the grading expression is computed once per unit.
@@ -242,6 +254,35 @@ class CompiledSQL:
 
     def points_of(self, clamped: exp.Expression) -> exp.Expression:
         return round_decimal(clamped, 2, "DECIMAL(18,9)")
+
+    def ladder(self) -> tuple[list[tuple[exp.Expression, Decimal]], Decimal] | None:
+        """``earned`` as (condition, constant) steps and a default constant, when it is a CASE of constants (the
+        ladder of a checklist, sample, problem count, bands or pass/fail) whose clamped values all have ≤ 9
+        places; None otherwise. Such a rule's outcome and points per step are then known here
+        (``finish_constant``), so the query picks a step instead of clamping and rounding every value."""
+        earned = self.earned
+        if isinstance(earned, exp.Case) and not earned.args.get("this"):
+            steps = [(branch.this, constant_of(branch.args["true"])) for branch in earned.args.get("ifs") or []]
+            default = constant_of(earned.args.get("default"))
+        else:
+            steps, default = [], constant_of(earned)
+        known = [(cond, v) for cond, v in steps if v is not None]
+        if default is None or len(known) < len(steps):
+            return None
+        if any(_places(self.clamped_constant(v)) > 9 for v in [*(v for _, v in known), default]):
+            return None
+        return known, default
+
+    def clamped_constant(self, value: Decimal) -> Decimal:
+        return max(Decimal(0), min(self.max_points, value))
+
+    def finish_constant(self, value: Decimal) -> tuple[str, Decimal]:
+        """The outcome and points ``outcome_of``/``points_of`` give for the constant earned ``value``: the same
+        clamp, the same comparisons and the same rounding (ROUND half away from zero = ROUND_HALF_UP on a
+        non-negative value; its 9-place cleaning is the identity on ≤ 9 places)."""
+        clamped = self.clamped_constant(value)
+        outcome = "pass" if clamped == self.max_points else "fail" if clamped == 0 else "partial"
+        return outcome, clamped.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     @property
     def outcome(self) -> exp.Expression:

@@ -9,13 +9,16 @@ Query shape (portable SQL: CTEs, CASE — and one dialect-specific unpivot at th
     SELECT unit_id, rule_id, outcome, earned FROM finished, <unpivot of the (rule_id, "o:R", "p:R") triples>
 
 Each rule's grading expression is written once (the stages name it), so the SQL grows linearly with the
-pack. The unpivot is one pass over ``finished``: DuckDB unnests a list of structs, Spark uses ``stack``;
+pack. A rule whose points are a ladder of constants (``LadderSQL``) is graded as one small code instead — its
+status and step in one CASE — and its outcome and points are looked up by that code. The unpivot is one pass over ``finished``: DuckDB unnests a list of structs, Spark uses ``stack``;
 other dialects get UNION ALL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlglot
@@ -24,7 +27,7 @@ from sqlglot import exp
 from evaluator.compiled import CompiledPack
 from evaluator.sqlc.compile_rule import CompiledSQL, compile_rule_sql
 from evaluator.sqlc.flat import Need
-from evaluator.sqlc.sql import Unsupported, case, col, dtype, num
+from evaluator.sqlc.sql import TRUE, Unsupported, case, col, dtype, num
 
 GRADED = ("pass", "partial", "fail")
 EARNED_TYPE = "DECIMAL(9,2)"
@@ -52,6 +55,61 @@ def typed_status(status: exp.Expression) -> exp.Expression:
     return status
 
 
+def status_whens(status: exp.Expression) -> list[tuple[exp.Expression, str]] | None:
+    """The status CASE as (condition, outcome) pairs in order (``[]`` when the rule has none), or None when it
+    has another shape."""
+    if isinstance(status, exp.Null):
+        return []
+    if isinstance(status, exp.Literal) and status.is_string:
+        return [(TRUE, status.this)]
+    if not isinstance(status, exp.Case) or status.args.get("this") or not isinstance(status.args.get("default"), exp.Null | None):
+        return None
+    whens = []
+    for branch in status.args.get("ifs") or []:
+        value = branch.args["true"]
+        if not (isinstance(value, exp.Literal) and value.is_string):
+            return None
+        whens.append((branch.this, value.this))
+    return whens
+
+
+@dataclass(frozen=True)
+class LadderSQL:
+    """A rule whose earned points are a CASE of constants, graded as one small integer per unit: the status
+    conditions and then the ladder's steps in one CASE, each giving the code of its (outcome, points) pair —
+    decided at compile time (``CompiledSQL.finish_constant``; 0 points for a status). The later stages look the
+    pair up by code instead of keeping a separate status column and clamping, comparing and rounding every
+    unit's points. Same first-true-WHEN order as status-then-points, so the same answer."""
+
+    code: exp.Expression
+    pairs: list[tuple[str, Decimal]]  # by code
+
+    def lookup(self, index: exp.Expression, values: list[exp.Expression]) -> exp.Expression:
+        return case(*[(exp.EQ(this=index, expression=exp.Literal.number(i)), v) for i, v in enumerate(values) if i and v != values[0]],
+                    default=values[0])
+
+    def outcome(self, index: exp.Expression, literal: Callable[[str], exp.Expression]) -> exp.Expression:
+        return self.lookup(index, [literal(o) for o, _ in self.pairs])
+
+    def points(self, index: exp.Expression) -> exp.Expression:
+        return self.lookup(index, [num(p, EARNED_TYPE) for _, p in self.pairs])
+
+
+def ladder_sql(rule: CompiledSQL) -> LadderSQL | None:
+    """The one-code form of ``rule`` when its points are a constant ladder (73 of wmcs's 93 rules), else None."""
+    ladder, whens = rule.ladder(), status_whens(rule.status)
+    if ladder is None or whens is None:
+        return None
+    steps, default = ladder
+    pairs = [rule.finish_constant(default)]  # the default's pair is code 0 (the ELSE of the lookups)
+    branches = []
+    for cond, pair in [(c, (name, Decimal(0))) for c, name in whens] + [(c, rule.finish_constant(v)) for c, v in steps]:
+        if pair not in pairs:
+            pairs.append(pair)
+        branches.append((cond, exp.Literal.number(pairs.index(pair))))
+    return LadderSQL(case(*branches, default=exp.Literal.number(0)), pairs)
+
+
 @dataclass
 class PackSQL:
     pack: CompiledPack
@@ -68,14 +126,21 @@ class PackSQL:
         finished_cols: list[Any] = [col("unit_id")]
         for rule in self.rules:
             rid = rule.rule_id
+            ladder = ladder_sql(rule)
+            if ladder is not None:
+                graded_cols.append(exp.alias_(ladder.code, f"g:{rid}", quoted=True))
+                scored_cols.append(exp.alias_(col(f"g:{rid}"), f"c:{rid}", quoted=True))
+                finished_cols.append(exp.alias_(ladder.outcome(col(f"c:{rid}"), literal), f"o:{rid}", quoted=True))
+                finished_cols.append(exp.alias_(exp.Cast(this=ladder.points(col(f"c:{rid}")), to=dtype(EARNED_TYPE)), f"p:{rid}", quoted=True))
+                continue
             has_status = not isinstance(rule.status, exp.Null)
             if has_status:
                 status_expr = typed_status(rule.status.copy()) if dialect == "duckdb" else rule.status
                 graded_cols.append(exp.alias_(status_expr, f"s:{rid}", quoted=True))
                 scored_cols.append(col(f"s:{rid}"))
+            status = col(f"s:{rid}") if has_status else exp.Null()
             graded_cols.append(exp.alias_(rule.earned, f"g:{rid}", quoted=True))
             scored_cols.append(exp.alias_(rule.clamp(col(f"g:{rid}")), f"c:{rid}", quoted=True))
-            status = col(f"s:{rid}") if has_status else exp.Null()
             clamped = col(f"c:{rid}")
             points = rule.points_of(clamped)
             earned = case((exp.Is(this=status, expression=exp.Null()), points), default=num(0, EARNED_TYPE)) if has_status else points

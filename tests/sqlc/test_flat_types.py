@@ -1,5 +1,6 @@
 """The flat layout's numeric types and the DuckDB fast path: 64-bit counts, wide DECIMAL inputs taken as they
-are, readable one-byte rule/outcome columns, and the missing/error flag simplification being exact."""
+are, readable one-byte rule/outcome columns, the missing/error flag simplifications being exact (three-valued,
+exhaustive), narrow constants, and constant ladders finished at compile time giving what the SQL computes."""
 
 from __future__ import annotations
 
@@ -125,3 +126,136 @@ def test_input_casts_keep_decimals_exact() -> None:
     assert _cast_type(count, "BIGINT") == "DECIMAL(18,0)"
     assert _cast_type(pa.decimal128(38, 10), "DECIMAL(38,20)") == "DECIMAL(38,10)"
     assert _cast_type(pa.date32(), "VARCHAR") == "DATE"
+
+
+def _plain_case(whens: list[tuple[exp.Expression, exp.Expression]], default: exp.Expression) -> exp.Expression:
+    node = exp.Case()
+    for cond, value in whens:
+        node = node.when(cond.copy(), value.copy())
+    return node.else_(default.copy())
+
+
+def test_case_drops_flags_that_earlier_whens_already_ruled_out() -> None:
+    """The status CASE tests each operand's missing flag once: later WHENs lose the ``NOT x IS NULL`` guards that
+    an earlier never-NULL WHEN already settled — the same answer as the unsimplified CASE for every
+    TRUE/FALSE/NULL input (``m1``/``m2`` stand for IS NULL tests, ``e``, ``g`` for any three-valued test)."""
+    from evaluator.sqlc.sql import case, not_
+
+    names = ["m1", "m2", "e", "g"]
+    miss1, miss2 = (exp.Is(this=col(n), expression=exp.Null()) for n in ("m1", "m2"))
+    err = and_(not_(miss1), not_(miss2), col("e"))
+    later = or_(and_(not_(miss1.copy()), col("g")), miss2.copy())
+    whens = [(or_(miss1, miss2), exp.Literal.string("missing")), (err, exp.Literal.string("error")),
+             (later, exp.Literal.string("missing"))]
+    new = case(*whens, default=exp.Null())
+    old = _plain_case(whens, exp.Null())
+    assert "NOT" not in new.sql("duckdb")  # every guard was settled by the first WHEN
+    assert len(new.sql("duckdb")) < len(old.sql("duckdb"))
+    values = ["TRUE", "FALSE", "NULL"]
+    rows = ", ".join("(" + ", ".join(combo) + ")" for combo in itertools.product(values, repeat=len(names)))
+    query = (f"SELECT COUNT(*) FROM (VALUES {rows}) t({', '.join(names)}) "
+             f"WHERE ({new.sql('duckdb')}) IS DISTINCT FROM ({old.sql('duckdb')})")
+    assert duckdb.sql(query).fetchall() == [(0,)]
+
+
+def test_case_keeps_guards_after_a_when_that_may_be_null() -> None:
+    """A WHEN that can be NULL (a comparison) proves nothing about later WHENs: nothing is dropped."""
+    from evaluator.sqlc.sql import case, not_
+
+    cond = exp.GT(this=col("a"), expression=num(1))
+    later = and_(not_(cond.copy()), col("g"))
+    assert case((cond, num(1)), (later, num(2)), default=num(0)).sql() == _plain_case([(cond, num(1)), (later, num(2))], num(0)).sql()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("0", "DECIMAL(1,0)"), ("12", "DECIMAL(2,0)"), ("100", "DECIMAL(3,0)"), ("0.495", "DECIMAL(3,3)"),
+    ("-0.5", "DECIMAL(1,1)"), ("1000.25", "DECIMAL(6,2)"), ("123456789012345678", "DECIMAL(18,0)"),
+    ("1234567890123456789", "DECIMAL(38,10)"), ("0.00000000001", "DECIMAL(38,10)"),
+])
+def test_constants_get_the_narrowest_exact_decimal(text: str, expected: str) -> None:
+    from evaluator.sqlc.sql import literal_type
+
+    assert literal_type(text) == expected
+    if expected != "DECIMAL(38,10)":  # the value is kept exactly
+        assert duckdb.sql(f"SELECT CAST('{text}' AS {expected}) = CAST('{text}' AS DECIMAL(38,11))").fetchall() == [(True,)]
+
+
+@pytest.mark.parametrize("scale", [0, 1, 2, 3, 4])
+def test_narrow_constants_convert_to_the_same_double(scale: int) -> None:
+    """Products and quotients go through DOUBLE in DuckDB: every constant with ≤ 4 places up to ±10^5 (the
+    range of points, thresholds and coefficients in packs) converts to the same DOUBLE from its narrow type
+    (16-, 32- or 64-bit storage) as from DECIMAL(38,10). Exhaustive over 2·10^6 values per scale."""
+    span = 2 * 10**6 // 2
+    query = f"""
+        SELECT COUNT(*) FROM (SELECT CAST(CAST(i AS DECIMAL(18,0)) / {10**scale} AS DECIMAL(18,{scale})) AS v
+                              FROM range(-{span}, {span}) t(i))
+        WHERE CAST(CAST(v AS DECIMAL(38,10)) AS DOUBLE) IS DISTINCT FROM CAST(v AS DOUBLE)
+           OR CAST(CAST(v AS DECIMAL(9,{scale})) AS DOUBLE) IS DISTINCT FROM CAST(v AS DOUBLE)
+           OR (ABS(v) < {10**(4 - scale)} AND CAST(CAST(v AS DECIMAL(4,{scale})) AS DOUBLE) IS DISTINCT FROM CAST(v AS DOUBLE))"""
+    assert duckdb.sql(query).fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("max_points", ["1", "1.5", "0.8", "2.5", "10"])
+def test_ladder_steps_are_finished_as_the_query_would(max_points: str) -> None:
+    """A rule whose earned points are a CASE of constants gets each step's outcome and points at compile time;
+    they equal what the clamp/outcome/points SQL computes from the same constant, for every constant with
+    ≤ 3 places from −1 to max + 1 (level × points and band points, including ones outside [0, max])."""
+    from decimal import Decimal
+
+    from evaluator.sqlc.compile_rule import CompiledSQL
+    from evaluator.sqlc.runner import outcome_literal
+
+    rule = CompiledSQL("R", exp.Null(), col("v"), Decimal(max_points))
+    top = int(Decimal(max_points) * 1000) + 1000
+    values = [Decimal(i) / 1000 for i in range(-1000, top + 1)]
+    clamped = rule.clamp(col("v"))
+    query = (f"SELECT v, CAST({rule.outcome_of(exp.Null(), clamped, outcome_literal).sql('duckdb')} AS VARCHAR), "
+             f"CAST({rule.points_of(clamped).sql('duckdb')} AS DECIMAL(9,2)) "
+             f"FROM (SELECT CAST(v AS DECIMAL(18,3)) AS v FROM (SELECT UNNEST(?::VARCHAR[]) AS v)) ORDER BY v")
+    rows = duckdb.execute(query, [[str(v) for v in values]]).fetchall()
+    assert len(rows) == len(values)
+    for value, outcome, points in rows:
+        assert rule.finish_constant(value) == (outcome, points), value
+
+
+def test_only_constant_ladders_take_the_step_path() -> None:
+    from decimal import Decimal
+
+    from evaluator.sqlc.compile_rule import CompiledSQL
+    from evaluator.sqlc.runner import ladder_sql
+    from evaluator.sqlc.sql import case
+
+    ladder = case((col("a"), num(Decimal("1.5"))), (col("b"), num(Decimal("0.495"))), default=num(0))
+    assert CompiledSQL("R", exp.Null(), ladder, Decimal("1.5")).ladder() is not None
+    assert CompiledSQL("R", exp.Null(), num(Decimal(3)), Decimal("1.5")).ladder() == ([], Decimal(3))
+    computed = case((col("a"), num(1)), default=exp.Sub(this=num(1), expression=col("n")))
+    assert CompiledSQL("R", exp.Null(), computed, Decimal(1)).ladder() is None
+    assert CompiledSQL("R", exp.Null(), case((col("a"), num(Decimal("0.0000000001"))), default=num(0)), Decimal(1)).ladder() is None
+    pack = load_pack_or_raise("wmcs")
+    by_model = {r.id: r.rule.grading.model for r in pack.scored_rules()}
+    for rule in plan(pack).pack_sql.rules:
+        if by_model[rule.rule_id] in ("checklist", "sample", "problem_count", "bands", "pass_fail"):
+            assert rule.ladder() is not None and ladder_sql(rule) is not None, rule.rule_id
+        elif by_model[rule.rule_id] == "deduction":
+            assert rule.ladder() is None, rule.rule_id
+
+
+def test_status_and_ladder_fold_into_one_code() -> None:
+    """A ladder rule is graded as one code: its status WHENs first, then its steps; the same (outcome, points)
+    pair gets one code, the ladder's default is code 0."""
+    from decimal import Decimal
+
+    from evaluator.sqlc.compile_rule import CompiledSQL
+    from evaluator.sqlc.runner import ladder_sql, status_whens
+    from evaluator.sqlc.sql import case
+
+    missing = exp.Is(this=col("a"), expression=exp.Null())
+    status = case((missing, exp.Literal.string("missing")), (col("bad"), exp.Literal.string("error")), default=exp.Null())
+    earned = case((exp.GTE(this=col("a"), expression=num(3)), num(2)), (exp.GTE(this=col("a"), expression=num(1)), num(1)), default=num(0))
+    rule = CompiledSQL("R", status, earned, Decimal(2))
+    assert status_whens(status) == [(missing, "missing"), (col("bad"), "error")]
+    ladder = ladder_sql(rule)
+    assert ladder is not None
+    assert ladder.pairs == [("fail", Decimal("0.00")), ("missing", Decimal(0)), ("error", Decimal(0)),
+                            ("pass", Decimal("2.00")), ("partial", Decimal("1.00"))]
+    assert ladder_sql(CompiledSQL("R", exp.Coalesce(this=col("s"), expressions=[col("t")]), earned, Decimal(2))) is None

@@ -60,7 +60,8 @@ def test_spark_keeps_decimal_places(spark) -> None:  # type: ignore[no-untyped-d
     from evaluator.sqlc.spark import spark_arithmetic
     from evaluator.sqlc.sql import num
 
-    product = exp.Mul(this=num(Decimal("0.0000001")), expression=num(Decimal("3")))
+    wide = "DECIMAL(38,10)"  # the type of number columns (constants alone are narrower, see sql.literal_type)
+    product = exp.Mul(this=num(Decimal("0.0000001"), wide), expression=num(Decimal("3"), wide))
     fixed = spark_arithmetic(exp.select(product.as_("x"))).sql("spark")
     assert spark.sql(fixed).collect()[0][0] == Decimal("0.0000003")
     assert spark.sql(exp.select(product.as_("x")).sql("spark")).collect()[0][0] == Decimal("0")  # what Spark does unaided
