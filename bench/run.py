@@ -197,7 +197,7 @@ def generate_parquet(pack_id: str, n: int, folder: Path) -> tuple[Path, float]:
     import pyarrow.parquet as pq
 
     from bench.gen import flat_table, generate
-    from evaluator.sqlc.flatfile import plan
+    from evaluator.sqlc.flatfile import ROW_GROUP_ROWS, plan
 
     pack = _load(pack_id)
     needs = plan(pack).needs
@@ -207,7 +207,7 @@ def generate_parquet(pack_id: str, n: int, folder: Path) -> tuple[Path, float]:
         from evaluator.sqlc.duck import arrow_schema
 
         table = flat_table(generate(pack, needs, n), needs).cast(arrow_schema(needs, plan(pack).pack_sql))  # the layout's types
-        pq.write_table(table, path, compression="zstd")
+        pq.write_table(table, path, compression="zstd", row_group_size=ROW_GROUP_ROWS)  # as civic flatten writes it
     return path, time.perf_counter() - started
 
 

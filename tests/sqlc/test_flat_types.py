@@ -259,3 +259,15 @@ def test_status_and_ladder_fold_into_one_code() -> None:
     assert ladder.pairs == [("fail", Decimal("0.00")), ("missing", Decimal(0)), ("error", Decimal(0)),
                             ("pass", Decimal("2.00")), ("partial", Decimal("1.00"))]
     assert ladder_sql(CompiledSQL("R", exp.Coalesce(this=col("s"), expressions=[col("t")]), earned, Decimal(2))) is None
+
+
+def test_single_row_group_parquet_is_detected(tmp_path: Path) -> None:
+    """A big flat table written as one row group is scored on one core: score-flat says how to write it instead."""
+    from evaluator.sqlc.flatfile import ROW_GROUP_ROWS, single_threaded_parquet
+
+    table = pa.table({"unit_id": [f"U{i}" for i in range(2 * ROW_GROUP_ROWS + 1)]})
+    pq.write_table(table, tmp_path / "one.parquet", row_group_size=len(table))
+    pq.write_table(table, tmp_path / "many.parquet", row_group_size=ROW_GROUP_ROWS)
+    assert single_threaded_parquet(tmp_path / "one.parquet")
+    assert not single_threaded_parquet(tmp_path / "many.parquet")
+    assert not single_threaded_parquet(tmp_path / "x.csv")
