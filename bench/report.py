@@ -61,7 +61,7 @@ def write_report(rows: list[dict[str, Any]], pack: str, command: str, cpu: str, 
             if row.get("load"):
                 notes.append(f"测量时负载 {row['load'][0]}→{row['load'][1]}")
             if row.get("cpu_seconds"):
-                notes.append(f"CPU 时间：全过程 {row['cpu_seconds']} 秒、评测步骤 {row.get('eval_cpu_seconds')} 秒（两核空闲且完全并行时墙钟约为其一半，为估计）")
+                notes.append(f"CPU 时间：全过程 {row['cpu_seconds']} 秒、评测步骤 {row.get('eval_cpu_seconds')} 秒")
             if d["sampled"]:
                 notes.append(f"抽样 {row['units']:,} 个，{n:,} 个的用时为外推")
             if name == "spark":

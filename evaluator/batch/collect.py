@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from evaluator.batch.disagreements import FALLBACK_CODE
 from evaluator.batch.outputs import LineStore
 from evaluator.batch.runner import Outcome
 from evaluator.batch.sources import Job
@@ -75,9 +76,11 @@ class Collector:
             self.redo[outcome.unit_id] = job
 
     def replace(self, outcome: Outcome) -> None:
-        """A unit scored again with peer averages."""
+        """A unit scored again with peer averages. Its data warnings were kept on the first pass; only what is new to
+        this pass — an engine that failed and handed the chunk to the reference (W502) — is added."""
         assert outcome.result_json is not None
         self.store.put(outcome.unit_id, outcome.result_json)
+        self.warnings += [d for d in outcome.diagnostics if d.code == FALLBACK_CODE]
 
     def stored_results(self) -> Iterator[UnitResult]:
         """Every scored unit's result in arrival (input) order, read back from the store one at a time."""

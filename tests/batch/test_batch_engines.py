@@ -165,3 +165,26 @@ def test_stale_staging_of_dead_processes_is_removed(tmp_path: Path) -> None:
     assert not dead.exists() and live.exists() and foreign.exists() and other.exists()
     assert f"已删除上次中断的 civic batch 留下的临时文件夹（写入它的进程已不存在）：{dead.name}\n" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, live.name, foreign.name, other.name])
+
+
+def test_engine_failure_in_the_peer_average_pass_is_reported_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """wmsq: 金鱼巷社区 (no 小区) is scored again with peer averages; an engine failure there is a W502 as well."""
+    import shutil
+
+    import evaluator.sqlc.engine as sql_engine
+    from tests.conftest import RULES
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("模拟的 DuckDB 故障")
+
+    monkeypatch.setattr(sql_engine, "sql_cells", broken)
+    inputs = tmp_path / "units"
+    inputs.mkdir()
+    for name in ("strong.yaml", "no-xiaoqu.yaml"):
+        shutil.copy(RULES / "wmsq" / "samples" / name, inputs / name)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["batch", str(inputs), "--pack", "wmsq", "-o", str(out), "--engine", "sql"])
+    assert result.exit_code == 0, result.output
+    warnings = [w for w in _summary(out)["warnings"] if w["code"] == "W502"]
+    assert len(warnings) == 2, warnings  # the first pass (2 units) and the peer-average pass (1 unit)
+    assert sorted(w["message"].split("个单位")[0] for w in warnings) == ["sql 引擎在评测 1 ", "sql 引擎在评测 2 "]
