@@ -88,14 +88,16 @@ class Said(NamedTuple):
 
 def said_for_record(record: CheckRecord, expr: Expr, scope: Scope) -> Said:
     what, unit = describe(record.left, expr, scope)
-    obs = fmt_value(record.observed, unit)
-    exp = fmt_value(record.expected, unit)
-    op = record.op
-    if record.ok:
+    return comparison_said(what, fmt_value(record.observed, unit), fmt_value(record.expected, unit), record.op, record.ok)
+
+
+def comparison_said(what: str, obs: str, exp: str, op: str, ok: bool) -> Said:
+    """One comparison in words, from its already formatted parts: the one wording of met and unmet comparisons."""
+    if ok:
         sentence = f"{what}为{obs}，符合要求（{_OP_TEXT[op]}{exp}）"
     else:
         sentence = _FAIL_TEMPLATES[op].format(what=what, obs=obs, exp=exp)
-    return Said(what, obs, f"{_OP_TEXT[op]}{exp}", record.ok, sentence)
+    return Said(what, obs, f"{_OP_TEXT[op]}{exp}", ok, sentence)
 
 
 def said_for_flag(expr: Expr, value: Any, scope: Scope, label: str | None = None) -> Said:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from evaluator.compiled import CompiledRule
-from evaluator.explain import _FAIL_TEMPLATES, _OP_TEXT, Said, describe, fmt_number, fmt_value
+from evaluator.explain import Said, comparison_said, describe, fmt_number, fmt_value
 from evaluator.expr import CheckRecord, Context, EvalError, Expr, MissingData
 from evaluator.expr.closures import compile_tree
 from evaluator.expr.interp import Interpreter, rows_where
@@ -104,12 +104,7 @@ class GradeEnv:
             exp = found[1]
         else:
             exp = fmt_value(record.expected, unit)
-        op = record.op
-        if record.ok:
-            sentence = f"{what}为{obs}，符合要求（{_OP_TEXT[op]}{exp}）"
-        else:
-            sentence = _FAIL_TEMPLATES[op].format(what=what, obs=obs, exp=exp)
-        return Said(what, obs, f"{_OP_TEXT[op]}{exp}", record.ok, sentence)
+        return comparison_said(what, obs, exp, record.op, record.ok)
 
     def describe(self, node: Any, expr: Expr) -> tuple[str, str | None]:
         key = ("describe", id(node), expr.source)  # the node lives in the rule's tree as long as the plan does
