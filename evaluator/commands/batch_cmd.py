@@ -12,7 +12,14 @@ from typing import Any
 
 import click
 
-from evaluator.commands.common import EPILOG, guarded, parse_date, show_diagnostics
+from evaluator.commands.common import (
+    EPILOG,
+    SHOWN_PER_CODE,
+    cap_per_code,
+    guarded,
+    parse_date,
+    show_diagnostics,
+)
 from evaluator.errors import EXIT_INTERNAL, EXIT_UNIT, Diagnostic, Location
 
 
@@ -94,21 +101,6 @@ def batch(inputs: tuple[Path, ...], pack_spec: str, outdir: Path, as_of: dt.date
         sys.exit(EXIT_INTERNAL)
     if outcome.rejected:
         sys.exit(EXIT_UNIT)
-
-
-#: A province's batch can raise thousands of warnings of one kind; the terminal shows the first few of each code.
-SHOWN_PER_CODE = 20
-
-
-def cap_per_code(diags: list[Diagnostic], limit: int) -> tuple[list[Diagnostic], dict[str, int]]:
-    """The first ``limit`` diagnostics of each code, in their order, and how many of each code were left out."""
-    seen: dict[str, int] = {}
-    shown = []
-    for diag in diags:
-        seen[diag.code] = seen.get(diag.code, 0) + 1
-        if seen[diag.code] <= limit:
-            shown.append(diag)
-    return shown, {code: n - limit for code, n in sorted(seen.items()) if n > limit}
 
 
 def _diag(data: dict[str, Any]) -> Diagnostic:

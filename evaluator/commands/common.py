@@ -45,6 +45,22 @@ def show_diagnostics(diags: list[Diagnostic], fmt: str = "human") -> None:
         click.echo(render_diagnostics(diags, fmt), err=fmt != "json")
 
 
+#: A province's batch (or a flat table) can raise thousands of problems of one kind; the terminal shows the first
+#: few of each code, the rest are in the output files.
+SHOWN_PER_CODE = 20
+
+
+def cap_per_code(diags: list[Diagnostic], limit: int) -> tuple[list[Diagnostic], dict[str, int]]:
+    """The first ``limit`` diagnostics of each code, in their order, and how many of each code were left out."""
+    seen: dict[str, int] = {}
+    shown = []
+    for diag in diags:
+        seen[diag.code] = seen.get(diag.code, 0) + 1
+        if seen[diag.code] <= limit:
+            shown.append(diag)
+    return shown, {code: n - limit for code, n in sorted(seen.items()) if n > limit}
+
+
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Every command: our errors print as located diagnostics with their exit code; anything else is exit 5."""
 

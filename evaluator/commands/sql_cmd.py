@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from evaluator.commands.common import emit, guarded, parse_date, show_diagnostics
+from evaluator.commands.common import (
+    SHOWN_PER_CODE,
+    cap_per_code,
+    emit,
+    guarded,
+    parse_date,
+    show_diagnostics,
+)
+from evaluator.errors import EXIT_UNIT, Diagnostic
 
 
 def register(group: click.Group) -> None:
@@ -107,9 +116,17 @@ def register(group: click.Group) -> None:
         else:
             stats = run(p, source, output, threads, memory_limit)
         elapsed = time.perf_counter() - started
+        rejected: list[Diagnostic] = list(stats.pop("rejected", None) or [])  # type: ignore[call-overload]
         stats["seconds"] = round(elapsed, 2)
-        click.echo(json.dumps(stats, ensure_ascii=False), err=True)
-        click.echo(f"已评分 {stats['units']} 个单位 × {stats['rules']} 条规则，用时 {elapsed:.1f} 秒；结果在 {output}/", err=True)
+        shown, hidden = cap_per_code(rejected, SHOWN_PER_CODE)
+        show_diagnostics(shown)
+        for code, count in hidden.items():
+            click.echo(f"……另有 {count} 条 {code} 错误未逐条显示", err=True)
+        click.echo(json.dumps({**stats, "rejected_rows": len(rejected)}, ensure_ascii=False), err=True)
+        click.echo(f"已评分 {stats['units']} 个单位 × {stats['rules']} 条规则，用时 {elapsed:.1f} 秒；结果在 {output}/"
+                   + (f"；{len(rejected)} 行因数据有误未评分" if rejected else ""), err=True)
+        if rejected:
+            sys.exit(EXIT_UNIT)
 
 
 def _run_spark(pack: object, source: Path, output: Path, master: str | None) -> dict[str, object]:

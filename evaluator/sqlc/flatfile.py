@@ -63,11 +63,15 @@ def _source_sql(path: Path) -> str:
     raise usage_error("U051", f"不支持的平铺表格式：{path.suffix}", hint="使用 .parquet 或 .csv（UTF-8）")
 
 
-def _typed_view(con: Any, plan_: FlatPlan, path: Path) -> None:
-    """Expose the input as ``units`` with the column types the compiled SQL expects; report missing columns."""
+def _typed_view(con: Any, plan_: FlatPlan, path: Path) -> list[Diagnostic]:
+    """Expose the input as ``units`` with the column types the compiled SQL expects; report missing columns.
+    Rows of a text (CSV) table with a value that is not of its column's type ('约12' in a number column) are left
+    out of ``units`` and returned as located diagnostics, so one bad row never stops the others being scored."""
     from evaluator.sqlc.duck import arrow_schema
 
-    con.execute(f"CREATE VIEW raw_units AS SELECT * FROM {_source_sql(path)}")
+    text = path.suffix.lower() != ".parquet"
+    numbered = ", row_number() OVER () AS __civic_row" if text else ""
+    con.execute(f"CREATE VIEW raw_units AS SELECT *{numbered} FROM {_source_sql(path)}")
     present = {row[0] for row in con.execute("DESCRIBE raw_units").fetchall()}
     schema = arrow_schema(plan_.needs, plan_.pack_sql)
     missing = [name for name in schema.names if name not in present]
@@ -75,12 +79,44 @@ def _typed_view(con: Any, plan_: FlatPlan, path: Path) -> None:
         raise UnitDataError([Diagnostic("D330", f"平铺表缺少列：{'、'.join(missing[:20])}{' 等' if len(missing) > 20 else ''}（共 {len(missing)} 列）",
                                         Location(str(path)), hint="用 civic flatten 生成平铺表，或按 civic sql --columns 列出的列名准备数据")])
     raw_types = {row[0]: row[1] for row in con.execute("DESCRIBE raw_units").fetchall()}
-    casts = []
+    casts: list[str] = []
+    checks: list[tuple[str, str]] = []
     for field in schema:
         name = field.name.replace('"', '""')
         duck_type = _cast_type(field.type, raw_types.get(field.name, ""))
         casts.append(f'CAST("{name}" AS {duck_type}) AS "{name}"' if duck_type else f'"{name}"')
-    con.execute(f"CREATE VIEW units AS SELECT {', '.join(casts)} FROM raw_units")
+        if duck_type and raw_types.get(field.name) == "VARCHAR" and duck_type != "VARCHAR":
+            checks.append((field.name, duck_type))
+    bad = _bad_text_values(con, checks, path) if text and checks else []
+    where = f" WHERE __civic_row NOT IN ({', '.join(str(d.location.line - 1) for d in bad if d.location.line)})" if bad else ""
+    con.execute(f"CREATE VIEW units AS SELECT {', '.join(casts)} FROM raw_units{where}")
+    return bad
+
+
+def _bad_text_values(con: Any, checks: list[tuple[str, str]], path: Path) -> list[Diagnostic]:
+    """Every row with a value its column's type cannot read, one diagnostic per row (file:line:column, the value,
+    the type expected), in file order. Line = data row + 1 (the header is line 1)."""
+    def bad(name: str, duck_type: str) -> str:
+        quoted = name.replace('"', '""')
+        return f'("{quoted}" IS NOT NULL AND TRY_CAST("{quoted}" AS {duck_type}) IS NULL)'
+
+    any_bad = " OR ".join(bad(n, t) for n, t in checks)
+    picks = ", ".join(f'CASE WHEN {bad(n, t)} THEN "{n.replace(chr(34), chr(34) * 2)}" END' for n, t in checks)
+    rows = con.execute(f"SELECT __civic_row, {picks} FROM raw_units WHERE {any_bad} ORDER BY __civic_row").fetchall()
+    header = [row[0] for row in con.execute("DESCRIBE raw_units").fetchall()]
+    diagnostics = []
+    for number, *values in rows:
+        found = [(name, duck_type, value) for (name, duck_type), value in zip(checks, values, strict=True) if value is not None]
+        name, duck_type, value = found[0]
+        more = f"（同一行另有 {len(found) - 1} 列也不对）" if len(found) > 1 else ""
+        diagnostics.append(Diagnostic(
+            "D331", f"平铺表第 {number + 1} 行“{name}”列的值 '{value}' 不是{_TYPE_WORDS.get(duck_type.split('(')[0], duck_type)}，这一行的单位未评分{more}",
+            Location(str(path), number + 1, header.index(name) + 1), "error",
+            "改正这个值（数字不带单位和汉字，是否填 true/false，日期写成 2024-05-01）后重新运行"))
+    return diagnostics
+
+
+_TYPE_WORDS = {"DECIMAL": "数字", "BIGINT": "整数", "INTEGER": "整数", "BOOLEAN": "是否值（true/false）", "DATE": "日期"}
 
 
 def _cast_type(arrow_type: Any, raw_type: str) -> str | None:
@@ -160,7 +196,7 @@ def score_flat(pack: CompiledPack, source: Path, out_dir: Path, threads: int | N
         if memory_limit:
             con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute(f"SET temp_directory = '{work / 'spill'}'")
-        _typed_view(con, plan_, source)
+        rejected = _typed_view(con, plan_, source)
         write_results(con, plan_, pack, work)
         units = con.execute(f"SELECT COUNT(*) FROM read_parquet('{work / 'unit_summary.parquet'}')").fetchone()[0]  # type: ignore[index]
         con.close()
@@ -169,4 +205,5 @@ def score_flat(pack: CompiledPack, source: Path, out_dir: Path, threads: int | N
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return {"units": units, "rules": len(plan_.pack_sql.rules), "rule_evaluations": units * len(plan_.pack_sql.rules)}
+    return {"units": units, "rules": len(plan_.pack_sql.rules), "rule_evaluations": units * len(plan_.pack_sql.rules),
+            "rejected": rejected}

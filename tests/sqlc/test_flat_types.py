@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 from sqlglot import exp
 
 from cli import main
@@ -271,3 +272,26 @@ def test_single_row_group_parquet_is_detected(tmp_path: Path) -> None:
     assert single_threaded_parquet(tmp_path / "one.parquet")
     assert not single_threaded_parquet(tmp_path / "many.parquet")
     assert not single_threaded_parquet(tmp_path / "x.csv")
+
+
+def test_bad_value_in_a_csv_flat_table_skips_only_that_row(tmp_path: Path) -> None:
+    """'约12' in a number column: D331 at file:line:col with the value, the row's unit is not scored, the others are, exit 4."""
+    import csv
+
+    from tests.conftest import RULES
+
+    runner = CliRunner()
+    flat = tmp_path / "平铺.csv"
+    samples = sorted(str(p) for p in (RULES / "jkcs" / "samples").glob("*.yaml"))
+    assert runner.invoke(main, ["flatten", *samples, "--pack", "jkcs", "-o", str(flat)]).exit_code == 0
+    rows = list(csv.reader(flat.open(encoding="utf-8")))
+    column = rows[0].index("f:严重精神障碍患者规范管理率")
+    bad_unit, rows[2][column] = rows[2][0], "约12"
+    with flat.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    result = runner.invoke(main, ["score-flat", str(flat), "--pack", "jkcs", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 4, result.output
+    assert "error[D331]: 平铺表第 3 行“f:严重精神障碍患者规范管理率”列的值 '约12' 不是数字，这一行的单位未评分" in result.output
+    assert f"平铺.csv:3:{column + 1}" in result.output
+    scored = [r[0] for r in duckdb.sql(f"SELECT unit_id FROM '{tmp_path / 'out' / 'unit_summary.parquet'}' ORDER BY 1").fetchall()]
+    assert scored == sorted(r[0] for r in rows[1:] if r[0] != bad_unit) and len(scored) == len(rows) - 2
