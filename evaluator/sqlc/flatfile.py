@@ -116,6 +116,21 @@ def _bad_text_values(con: Any, checks: list[tuple[str, str]], path: Path) -> lis
     return diagnostics
 
 
+def rejected_text_rows(plan_: FlatPlan, path: Path) -> tuple[list[Diagnostic], list[str]]:
+    """For engines that read a CSV flat table themselves (Spark): the D331 diagnostics of its bad rows and the unit
+    ids of those rows, found with DuckDB exactly as ``score_flat`` finds them."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        bad = _typed_view(con, plan_, path)
+        rows = ", ".join(str(d.location.line - 1) for d in bad if d.location.line)
+        ids = [r[0] for r in con.execute(f'SELECT "unit_id" FROM raw_units WHERE __civic_row IN ({rows})').fetchall()] if bad else []
+    finally:
+        con.close()
+    return bad, ids
+
+
 _TYPE_WORDS = {"DECIMAL": "数字", "BIGINT": "整数", "INTEGER": "整数", "BOOLEAN": "是否值（true/false）", "DATE": "日期"}
 
 

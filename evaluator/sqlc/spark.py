@@ -217,17 +217,22 @@ def _spark_type(arrow_type: Any) -> str | None:
     return sql_type(arrow_type, "STRING")
 
 
-def _read_units(session: Any, plan_: Any, path: Path) -> Any:
-    """The input as a DataFrame with the column types the compiled SQL expects; missing columns reported."""
+def _read_units(session: Any, plan_: Any, path: Path) -> tuple[Any, list[Any]]:
+    """The input as a DataFrame with the column types the compiled SQL expects, missing columns reported; rows of a
+    CSV with a value not of its column's type are left out and returned as D331 diagnostics (as DuckDB does)."""
     from evaluator.errors import usage_error
     from evaluator.sqlc.duck import arrow_schema
-    from evaluator.sqlc.flatfile import missing_columns_error
+    from evaluator.sqlc.flatfile import missing_columns_error, rejected_text_rows
 
     suffix = path.suffix.lower()
+    rejected: list[Any] = []
     if suffix == ".parquet":
         raw = session.read.parquet(str(path))
     elif suffix in (".csv", ".txt"):
         raw = session.read.option("header", "true").option("encoding", "UTF-8").csv(str(path))
+        rejected, bad_ids = rejected_text_rows(plan_, path)
+        if bad_ids:
+            raw = raw.filter(~raw["unit_id"].isin(bad_ids))
     else:
         raise usage_error("U051", f"不支持的平铺表格式：{path.suffix}", hint="使用 .parquet 或 .csv（UTF-8）")
     schema = arrow_schema(plan_.needs, plan_.pack_sql)
@@ -239,7 +244,7 @@ def _read_units(session: Any, plan_: Any, path: Path) -> Any:
         name = column.name.replace("`", "``")
         kind = _spark_type(column.type)
         casts.append(f"CAST(`{name}` AS {kind}) AS `{name}`" if kind else f"`{name}`")
-    return raw.selectExpr(*casts)
+    return raw.selectExpr(*casts), rejected
 
 
 def _write_single(frame: Any, target: Path) -> None:
@@ -260,7 +265,7 @@ def score_flat_spark(pack: Any, source: Path, out_dir: Path, master: str | None 
 
     plan_ = plan(pack)
     session = spark_session(master)
-    units = _read_units(session, plan_, source)
+    units, rejected = _read_units(session, plan_, source)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     suffix = f"{os.getpid()}_{id(units)}"
@@ -282,4 +287,5 @@ def score_flat_spark(pack: Any, source: Path, out_dir: Path, master: str | None 
         shutil.rmtree(work, ignore_errors=True)
         raise
     rules = len(plan_.pack_sql.rules)
-    return {"units": count, "rules": rules, "rule_evaluations": count * rules, "engine": "spark", "master": master_url(master)}
+    return {"units": count, "rules": rules, "rule_evaluations": count * rules, "engine": "spark", "master": master_url(master),
+            "rejected": rejected}

@@ -90,3 +90,24 @@ def test_score_flat_spark_reports_missing_columns(spark, runner, tmp_path: Path)
     assert result.exit_code == 4
     assert "平铺表缺少列" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_score_flat_spark_skips_a_bad_csv_row_like_duckdb(spark, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """'约12' in a number column of a CSV flat table: Spark reports the same D331 and scores the same other units."""
+    import csv
+
+    flat = tmp_path / "平铺.csv"
+    samples = sorted(str(p) for p in (RULES / "jkcs" / "samples").glob("*.yaml"))
+    assert runner.invoke(main, ["flatten", *samples, "--pack", "jkcs", "-o", str(flat)]).exit_code == 0
+    rows = list(csv.reader(flat.open(encoding="utf-8")))
+    rows[1][rows[0].index("f:严重精神障碍患者规范管理率")] = "约12"
+    with flat.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    outputs = {}
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / engine
+        result = runner.invoke(main, ["score-flat", str(flat), "--pack", "jkcs", "-o", str(out), "--engine", engine])
+        assert result.exit_code == 4, result.output
+        assert "error[D331]: 平铺表第 2 行“f:严重精神障碍患者规范管理率”列的值 '约12' 不是数字" in result.output
+        outputs[engine] = duckdb.sql(f"SELECT unit_id, total, grade FROM '{out / 'unit_summary.parquet'}' ORDER BY 1").fetchall()
+    assert outputs["duckdb"] == outputs["spark"] and len(outputs["spark"]) == len(rows) - 2
