@@ -32,11 +32,11 @@ def counted_problem_types(pack: CompiledPack) -> CountedTypes:
         point = call.args[0].value if call.args and isinstance(call.args[0], Str) else None
         if point is None:
             continue
-        types = {a.value for a in call.args[1:] if isinstance(a, Str)}
+        current = counted.setdefault(point, set())
         if len(call.args) == 1:
             counted[point] = None  # problems('公共区域') counts every type
-        elif counted.get(point, set()) is not None:
-            counted[point] = (counted.get(point) or set()) | types
+        elif current is not None:
+            current |= {a.value for a in call.args[1:] if isinstance(a, Str)}
     result: CountedTypes = {p: (None if t is None else frozenset(t)) for p, t in sorted(counted.items())}
     pack.problem_types_cache = result
     return result

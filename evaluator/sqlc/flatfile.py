@@ -87,22 +87,23 @@ def _typed_view(con: Any, plan_: FlatPlan, path: Path) -> list[Diagnostic]:
         casts.append(f'CAST("{name}" AS {duck_type}) AS "{name}"' if duck_type else f'"{name}"')
         if duck_type and raw_types.get(field.name) == "VARCHAR" and duck_type != "VARCHAR":
             checks.append((field.name, duck_type))
-    bad = _bad_text_values(con, checks, path) if text and checks else []
-    where = f" WHERE __civic_row NOT IN ({', '.join(str(d.location.line - 1) for d in bad if d.location.line)})" if bad else ""
-    con.execute(f"CREATE VIEW units AS SELECT {', '.join(casts)} FROM raw_units{where}")
-    return bad
+    any_bad = " OR ".join(_unreadable(n, t) for n, t in checks) if text and checks else "false"
+    con.execute(f"CREATE VIEW rejected_units AS SELECT * FROM raw_units WHERE {any_bad}")
+    con.execute(f"CREATE VIEW units AS SELECT {', '.join(casts)} FROM raw_units WHERE NOT ({any_bad})")
+    return _bad_text_values(con, checks, path) if text and checks else []
+
+
+def _unreadable(name: str, duck_type: str) -> str:
+    """SQL: the column has a value its type cannot read (never NULL, so ``NOT`` of it is safe)."""
+    quoted = name.replace('"', '""')
+    return f'("{quoted}" IS NOT NULL AND TRY_CAST("{quoted}" AS {duck_type}) IS NULL)'
 
 
 def _bad_text_values(con: Any, checks: list[tuple[str, str]], path: Path) -> list[Diagnostic]:
-    """Every row with a value its column's type cannot read, one diagnostic per row (file:line:column, the value,
-    the type expected), in file order. Line = data row + 1 (the header is line 1)."""
-    def bad(name: str, duck_type: str) -> str:
-        quoted = name.replace('"', '""')
-        return f'("{quoted}" IS NOT NULL AND TRY_CAST("{quoted}" AS {duck_type}) IS NULL)'
-
-    any_bad = " OR ".join(bad(n, t) for n, t in checks)
-    picks = ", ".join(f'CASE WHEN {bad(n, t)} THEN "{n.replace(chr(34), chr(34) * 2)}" END' for n, t in checks)
-    rows = con.execute(f"SELECT __civic_row, {picks} FROM raw_units WHERE {any_bad} ORDER BY __civic_row").fetchall()
+    """One diagnostic per row of ``rejected_units`` (file:line:column, the value, the type expected), in file order.
+    Line = data row + 1 (the header is line 1)."""
+    picks = ", ".join(f'CASE WHEN {_unreadable(n, t)} THEN "{n.replace(chr(34), chr(34) * 2)}" END' for n, t in checks)
+    rows = con.execute(f"SELECT __civic_row, {picks} FROM rejected_units ORDER BY __civic_row").fetchall()
     header = [row[0] for row in con.execute("DESCRIBE raw_units").fetchall()]
     diagnostics = []
     for number, *values in rows:
@@ -124,8 +125,7 @@ def rejected_text_rows(plan_: FlatPlan, path: Path) -> tuple[list[Diagnostic], l
     con = duckdb.connect()
     try:
         bad = _typed_view(con, plan_, path)
-        rows = ", ".join(str(d.location.line - 1) for d in bad if d.location.line)
-        ids = [r[0] for r in con.execute(f'SELECT "unit_id" FROM raw_units WHERE __civic_row IN ({rows})').fetchall()] if bad else []
+        ids = [r[0] for r in con.execute('SELECT "unit_id" FROM rejected_units ORDER BY __civic_row').fetchall()] if bad else []
     finally:
         con.close()
     return bad, ids
