@@ -340,6 +340,29 @@ def substitute_peer_average(ev: RuleEval, rule: CompiledRule, fraction: Decimal,
     return RuleEval(ev.result, earned, points, True, ev.bonus, earned)
 
 
+def explanation_labels(pack: CompiledPack) -> dict[str, str]:
+    """Field and evidence-kind labels, the words explanations use for them (kept in the pack's plan)."""
+    return pack_plan(pack).labels
+
+
+def settle(ev: RuleEval, rule: CompiledRule, unit: Unit, as_of: dt.date, waivers: list[Waiver],
+           substitutes: dict[str, tuple[Decimal, int]] | None) -> RuleEval:
+    """What happens to a graded rule before the roll-up, in the reference's order: the batch's peer average for a
+    condition-based N/A first, then the unit's waiver. Every engine goes through here."""
+    if substitutes and rule.id in substitutes and substitutable(rule, unit, ev):
+        ev = substitute_peer_average(ev, rule, *substitutes[rule.id])
+    if waivers:
+        ev = apply_waiver(ev, find_waiver(waivers, unit.unit.id, rule.id), as_of)
+    return ev
+
+
+def finish_unit(pack: CompiledPack, unit: Unit, ctx: Context, evals: list[RuleEval], as_of: dt.date) -> Any:
+    """The stable veto rules checked, then the unit's result rolled up from ``evals`` (one per stable scored rule)."""
+    _, veto_rules = pack_plan(pack).stable_rules(pack.rules)
+    vetoes = [(rule, *check_veto(rule, unit, as_of)) for rule in veto_rules]
+    return build_unit_result(pack, unit, ctx, evals, vetoes, as_of)
+
+
 def evaluate(pack: CompiledPack, unit: Unit, values: dict[str, Any], *, as_of: dt.date,
              waivers: list[Waiver] | None = None, substitutes: dict[str, tuple[Decimal, int]] | None = None) -> Any:
     """Evaluate one unit. ``values`` are the normalised field values from ``unitdata.check_fields``.
@@ -347,19 +370,9 @@ def evaluate(pack: CompiledPack, unit: Unit, values: dict[str, Any], *, as_of: d
     waivers = waivers or []
     plan = pack_plan(pack)
     ctx = _unit_context(plan, unit, values, as_of)
-    scored, veto_rules = plan.stable_rules(pack.rules)
-    evals: list[RuleEval] = []
+    scored, _ = plan.stable_rules(pack.rules)
     labels = plan.labels
     memo: dict[Any, Any] = {}
-    for rule, rp in scored:
-        ev = _evaluate_planned(plan, rule, rp, unit, ctx, values, as_of, labels, memo)
-        if substitutes and rule.id in substitutes and substitutable(rule, unit, ev):
-            ev = substitute_peer_average(ev, rule, *substitutes[rule.id])
-        if waivers:
-            ev = apply_waiver(ev, find_waiver(waivers, unit.unit.id, rule.id), as_of)
-        evals.append(ev)
-    vetoes: list[tuple[CompiledRule, RuleResult, dict[str, Any] | None]] = []
-    for rule in veto_rules:
-        vr, hit = check_veto(rule, unit, as_of)
-        vetoes.append((rule, vr, hit))
-    return build_unit_result(pack, unit, ctx, evals, vetoes, as_of)
+    evals = [settle(_evaluate_planned(plan, rule, rp, unit, ctx, values, as_of, labels, memo), rule, unit, as_of, waivers, substitutes)
+             for rule, rp in scored]
+    return finish_unit(pack, unit, ctx, evals, as_of)

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from evaluator.compiled import CompiledPack, LoadedCase
-from evaluator.engine import build_context, check_veto, evaluate_rule
+from evaluator.engine import build_context, check_veto, evaluate_rule, explanation_labels
 from evaluator.errors import DiagnosticSink
 from evaluator.unitdata import check_fields
 from schemas.result import RuleResult
@@ -61,8 +61,7 @@ def run_case(pack: CompiledPack, loaded: LoadedCase) -> CaseResult:
     if rule.rule.grading.model == "veto":
         result, _ = check_veto(rule, unit, as_of)
     else:
-        labels = {**{f.name: f.label or f.name for f in pack.file.fields}, **{k.id: k.label or k.id for k in pack.file.evidence_kinds}}
-        result = evaluate_rule(pack, rule, unit, build_context(pack, unit, values, as_of), values, as_of, labels).result
+        result = evaluate_rule(pack, rule, unit, build_context(pack, unit, values, as_of), values, as_of, explanation_labels(pack)).result
     problems = compare(case.expect, result)
     return CaseResult(pack.meta.id, loaded, not problems, case.todo, problems, result)
 

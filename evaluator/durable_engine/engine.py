@@ -26,19 +26,16 @@ from evaluator.durable_engine.leaves import Leaf, Unencodable, encode, kind_of, 
 from evaluator.durable_engine.matcher import DurableMatcher, LeafMatcher, UnitFacts
 from evaluator.engine import (
     RuleEval,
-    apply_waiver,
     build_context,
-    check_veto,
     ctx_with,
     evaluate_rule,
-    find_waiver,
-    substitutable,
-    substitute_peer_average,
+    explanation_labels,
+    finish_unit,
+    settle,
 )
 from evaluator.expr import Context, EvalError, Expr, MissingData
 from evaluator.expr.interp import CheckRecord, Interpreter, compare
 from evaluator.expr.nodes import Node
-from evaluator.rollup import build_unit_result
 from schemas.result import UnitResult
 from schemas.unit import Waiver
 
@@ -161,7 +158,7 @@ def score_units_durable_detailed(pack: CompiledPack, units: list[LoadedUnit], as
     held_by_unit: dict[int, set[int]] = {}
     for uid, leaf_index in held:
         held_by_unit.setdefault(uid, set()).add(leaf_index)
-    labels = {**{f.name: f.label or f.name for f in pack.file.fields}, **{k.id: k.label or k.id for k in pack.file.evidence_kinds}}
+    labels = explanation_labels(pack)
     for uid, item in enumerate(units):
         when = effective_as_of(item.unit, as_of)
         if uid in invalid:
@@ -172,15 +169,8 @@ def score_units_durable_detailed(pack: CompiledPack, units: list[LoadedUnit], as
         evals: list[RuleEval] = []
         for rule in rules:
             ev = _evaluate(pack, rule, by_rule, answers, item, ctx, when, labels, outcome)
-            if substitutes and rule.id in substitutes and substitutable(rule, item.unit, ev):
-                ev = substitute_peer_average(ev, rule, *substitutes[rule.id])  # as the reference: before the waiver
-            evals.append(apply_waiver(ev, find_waiver(waivers, item.unit.unit.id, rule.id), when))
-        vetoes: list[tuple[Any, Any, Any]] = []
-        for rule in pack.veto_rules():
-            if rule.rule.status == "stable":
-                vr, hit = check_veto(rule, item.unit, when)
-                vetoes.append((rule, vr, hit))
-        outcome.results.append(build_unit_result(pack, item.unit, ctx, evals, vetoes, when))
+            evals.append(settle(ev, rule, item.unit, when, waivers, substitutes))
+        outcome.results.append(finish_unit(pack, item.unit, ctx, evals, when))
     return outcome
 
 

@@ -8,22 +8,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from evaluator.api import LoadedUnit, effective_as_of
 from evaluator.batch.disagreements import Disagreement, cents, differs, points
 from evaluator.compiled import CompiledPack
 from evaluator.engine import (
     RuleEval,
-    apply_waiver,
     build_context,
-    check_veto,
     evaluate_rule,
-    find_waiver,
-    substitutable,
-    substitute_peer_average,
+    explanation_labels,
+    finish_unit,
+    settle,
 )
-from evaluator.rollup import build_unit_result
 from evaluator.sqlc.flat import flatten_unit
 from evaluator.sqlc.runner import PackSQL, compile_pack_sql
 from schemas.result import RuleResult, UnitResult
@@ -70,7 +66,7 @@ def score_units_sql(pack: CompiledPack, units: list[LoadedUnit], as_of: dt.date 
     Every non-pass cell is re-evaluated by the reference (for its explanation) and the reference's result is kept;
     where its outcome or points differ from the SQL cell, the cell is appended to ``disagreements`` (if given)."""
     run = sql_cells(pack, units, as_of, backend)
-    labels = {**{f.name: f.label or f.name for f in pack.file.fields}, **{k.id: k.label or k.id for k in pack.file.evidence_kinds}}
+    labels = explanation_labels(pack)
     compiled = {r.rule_id for r in run.pack_sql.rules}
     results = []
     for item in units:
@@ -87,15 +83,8 @@ def score_units_sql(pack: CompiledPack, units: list[LoadedUnit], as_of: dt.date 
                 ev = evaluate_rule(pack, rule, item.unit, ctx, item.values, when, labels)
                 if cell is not None and disagreements is not None:
                     _check_cell(disagreements, item.unit.unit.id, rule.id, cell, ev)
-            if substitutes and rule.id in substitutes and substitutable(rule, item.unit, ev):
-                ev = substitute_peer_average(ev, rule, *substitutes[rule.id])
-            evals.append(apply_waiver(ev, find_waiver(waivers, item.unit.unit.id, rule.id), when))
-        vetoes: list[tuple[Any, Any, Any]] = []
-        for rule in pack.veto_rules():
-            if rule.rule.status == "stable":
-                vr, hit = check_veto(rule, item.unit, when)
-                vetoes.append((rule, vr, hit))
-        results.append(build_unit_result(pack, item.unit, ctx, evals, vetoes, when))
+            evals.append(settle(ev, rule, item.unit, when, waivers, substitutes))
+        results.append(finish_unit(pack, item.unit, ctx, evals, when))
     return results, run.pack_sql.fallback
 
 
